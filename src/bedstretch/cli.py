@@ -1,0 +1,502 @@
+"""The ``bedstretch`` command line: a thin adapter over the catalog and the core.
+
+Start-up matters (a person in bed waits for it): only click, tomllib and the core are imported at
+start; rich is imported when printing to a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bedstretch import __version__
+from bedstretch.catalog import (
+    Catalog,
+    ContentError,
+    load_catalog,
+    load_routine_file,
+    user_content_dir,
+)
+from bedstretch.core.exercises import (
+    LYING_POSITIONS,
+    TARGET_AREAS,
+    Exercise,
+    Position,
+    Range,
+    Variant,
+)
+from bedstretch.core.planner import Constraints, Plan, PlanError, plan
+from bedstretch.core.routines import Routine
+from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
+from bedstretch.core.timeline import Timeline, compile_timeline
+from bedstretch.tables import mmss, print_table
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"bedstretch: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class State:
+    """What every command shares: the content directory option, and the catalog loaded once."""
+
+    def __init__(self, content: str | None) -> None:
+        self.content = content
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            try:
+                self._catalog = load_catalog(user_content_dir(self.content))
+            except ContentError as error:
+                for problem in error.problems:
+                    click.echo(str(problem), err=True)
+                sys.exit(EXIT_USAGE)
+        return self._catalog
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(
+    __version__, "-V", "--version", prog_name="bedstretch", message="%(prog)s %(version)s"
+)
+@click.option(
+    "--content",
+    metavar="DIR",
+    help="Your own exercises/ and routines/ (add to or replace the shipped ones). "
+    "Default: $BEDSTRETCH_CONTENT.",
+)
+@click.pass_context
+def cli(ctx: click.Context, content: str | None) -> None:
+    """A coach for low-back stretches done in and beside bed.
+
+    Browse the stretches from both source articles, see the shipped routines, plan one for your
+    time and limits, and see second by second what a session will do.
+    """
+    ctx.obj = State(content)
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def _dose_range(v: Variant) -> str:
+    d = v.dose
+    parts = []
+    if d.hold_seconds and d.reps:
+        parts.append(f"{d.reps} reps, {d.hold_seconds} s pause")
+    elif d.reps:
+        parts.append(f"{d.reps} reps")
+    elif d.hold_seconds:
+        parts.append(f"{d.hold_seconds} s hold")
+    elif d.duration_seconds:
+        parts.append(f"{_seconds_range(d.duration_seconds)}")
+    if d.sets != Range(1, 1):
+        parts[0] = f"{d.sets} x {parts[0]}"
+    if d.per_side:
+        parts.append("each side")
+    return ", ".join(parts)
+
+
+def _seconds_range(r: Range) -> str:
+    if r.low % 60 == 0 and r.high % 60 == 0:
+        return f"{Range(r.low // 60, r.high // 60)} min"
+    return f"{r} s"
+
+
+def _sources(e: Exercise) -> str:
+    return ", ".join(f"{s.file[:3]}#{s.item}" for s in e.sources)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option(
+    "--position",
+    "positions",
+    multiple=True,
+    type=click.Choice([p.value for p in Position]),
+    metavar="POSITION",
+    help="Only exercises with a variant in this position (repeatable).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    type=click.Choice(TARGET_AREAS),
+    metavar="AREA",
+    help="Only exercises working this area (repeatable).",
+)
+@pass_state
+def exercises(
+    state: State, as_json: bool, positions: Sequence[str], targets: Sequence[str]
+) -> None:
+    """List every exercise, its positions, dose and sources."""
+    chosen = [
+        e
+        for e in state.catalog.exercises.values()
+        if (not positions or any(v.position.value in positions for v in e.variants))
+        and (not targets or set(targets) & set(e.targets))
+    ]
+    if as_json:
+        emit_json([exercise_dict(e) for e in chosen])
+        return
+    rows = []
+    for e in chosen:
+        for i, v in enumerate(e.variants):
+            label = e.id if i == 0 else f"  +{v.id}"
+            rows.append(
+                [label, v.name, v.position.value, _dose_range(v), _sources(e) if i == 0 else ""]
+            )
+    print_table(["id", "name", "position", "dose", "sources"], rows)
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@pass_state
+def show(state: State, exercise_id: str, as_json: bool) -> None:
+    """Show one exercise in full: every variant, its steps, breathing, form and cautions.
+
+    ID may also be the exercise's name or one of its aliases.
+    """
+    exercise = state.catalog.find_exercise(exercise_id)
+    if exercise is None:
+        fail(f"ID: no exercise '{exercise_id}' (see `bedstretch exercises`)")
+    if as_json:
+        emit_json(exercise_dict(exercise))
+        return
+    out = [f"{exercise.name}  ({exercise.id})", exercise.summary]
+    if exercise.aliases:
+        out.append("Also called: " + ", ".join(exercise.aliases))
+    out.append("Works: " + ", ".join(exercise.targets))
+    for v in exercise.variants:
+        out += ["", f"{v.name}  [{v.id}]" + ("  (default)" if v is exercise.default else "")]
+        out.append(f"  Position: {v.position.label}.  Dose: {_dose_range(v)}.")
+        if v.equipment.required:
+            out.append("  You need: " + ", ".join(v.equipment.required))
+        if v.equipment.optional:
+            out.append("  Helpful: " + ", ".join(v.equipment.optional))
+        out += [f"  {n}. {s}" for n, s in enumerate(v.steps, 1)]
+        out += [f"  Form: {s}" for s in v.form]
+        out += [f"  Breathing: {s}" for s in v.breathing]
+        if v.dose.cycle:
+            out.append(
+                "  Rhythm: " + " / ".join(f"{p.breath} {p.seconds or 'hold'}" for p in v.dose.cycle)
+            )
+        out.append("  Source: " + ", ".join(f"article {s.file}, item {s.item}" for s in v.sources))
+    if exercise.cautions:
+        out += ["", "Take care:"] + [f"  - {c}" for c in exercise.cautions]
+    if exercise.notes:
+        out += ["", "Notes:"] + [f"  - {n}" for n in exercise.notes]
+    click.echo("\n".join(out))
+
+
+# --------------------------------------------------------------------------- routines
+
+
+def _routine_row(routine: Routine, timeline: Timeline) -> list[str]:
+    return [
+        routine.id,
+        routine.name,
+        str(len(routine.steps)),
+        mmss(timeline.total_seconds),
+        routine.description,
+    ]
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@pass_state
+def routines(state: State, as_json: bool) -> None:
+    """List the routines (shipped, and yours from --content)."""
+    catalog = state.catalog
+    compiled = [(r, compile_timeline(r, catalog.moves)) for r in catalog.routines.values()]
+    if as_json:
+        emit_json([routine_dict(r, t) for r, t in compiled])
+        return
+    print_table(
+        ["id", "name", "steps", "length", "description"], [_routine_row(r, t) for r, t in compiled]
+    )
+
+
+def _print_steps(routine: Routine, timeline: Timeline) -> None:
+    rows = []
+    for n, (step, span) in enumerate(zip(routine.steps, timeline.steps, strict=True), 1):
+        rows.append(
+            [
+                str(n),
+                mmss(span.at),
+                step.variant.name,
+                step.position.value,
+                step.describe_dose(),
+                mmss(span.end - span.at),
+            ]
+        )
+    print_table(["#", "at", "exercise", "position", "dose", "takes"], rows)
+    click.echo(f"Total {mmss(timeline.total_seconds)} ({len(timeline.cues)} cues).")
+
+
+# --------------------------------------------------------------------------- plan
+
+POSITION_NAMES = [p.value for p in Position]
+
+
+def constraint_options(function: F) -> F:
+    """The planner's constraint options, shared by `plan` (and later `start`)."""
+    options = [
+        click.option(
+            "--minutes", "-m", type=click.FloatRange(min=0.5, max=240), help="Minutes you have."
+        ),
+        click.option(
+            "--lying-only", is_flag=True, help="Only lying positions (for a bad morning)."
+        ),
+        click.option("--no-standing", is_flag=True, help="Nothing standing beside the bed."),
+        click.option("--no-kneeling", is_flag=True, help="No kneeling or hands-and-knees."),
+        click.option("--no-sitting", is_flag=True, help="Nothing sitting up."),
+        click.option("--no-prone", is_flag=True, help="Nothing lying on your stomach."),
+        click.option(
+            "--avoid",
+            multiple=True,
+            type=click.Choice(POSITION_NAMES),
+            metavar="POSITION",
+            help="Leave out a position (repeatable): " + ", ".join(POSITION_NAMES) + ".",
+        ),
+        click.option(
+            "--equipment",
+            "-e",
+            multiple=True,
+            metavar="ITEM",
+            help="Equipment at hand: towel, band, strap, pillow (repeatable or comma-separated).",
+        ),
+        click.option(
+            "--exclude",
+            "-x",
+            multiple=True,
+            metavar="ID",
+            help="Leave out an exercise (repeatable).",
+        ),
+        click.option(
+            "--target",
+            "-t",
+            "targets",
+            multiple=True,
+            type=click.Choice(TARGET_AREAS),
+            metavar="AREA",
+            help="Only exercises working these areas (repeatable): "
+            + ", ".join(TARGET_AREAS)
+            + ".",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def build_constraints(
+    catalog: Catalog, options: dict[str, Any]
+) -> tuple[Constraints, dict[str, Any]]:
+    """Constraints from the shared options, plus their JSON echo."""
+    positions = set(Position)
+    if options["lying_only"]:
+        positions &= LYING_POSITIONS
+    removed = {
+        "no_standing": {Position.STANDING},
+        "no_kneeling": {Position.KNEELING, Position.HANDS_AND_KNEES},
+        "no_sitting": {Position.SEATED},
+        "no_prone": {Position.PRONE},
+    }
+    for flag, gone in removed.items():
+        if options[flag]:
+            positions -= gone
+    positions -= {Position(p) for p in options["avoid"]}
+    equipment = {
+        item.strip() for value in options["equipment"] for item in value.split(",") if item.strip()
+    }
+    exclude = set()
+    for name in options["exclude"]:
+        exercise = catalog.find_exercise(name)
+        if exercise is None:
+            fail(f"--exclude: no exercise '{name}' (see `bedstretch exercises`)")
+        exclude.add(exercise.id)
+    constraints = Constraints(
+        minutes=options["minutes"],
+        positions=frozenset(positions),
+        equipment=frozenset(equipment),
+        exclude=frozenset(exclude),
+        targets=frozenset(options["targets"]),
+    )
+    echo = {
+        "minutes": constraints.minutes,
+        "positions": sorted(p.value for p in constraints.positions),
+        "equipment": sorted(constraints.equipment),
+        "exclude": sorted(constraints.exclude),
+        "targets": sorted(constraints.targets),
+    }
+    return constraints, echo
+
+
+def make_plan(catalog: Catalog, options: dict[str, Any]) -> tuple[Plan, dict[str, Any]]:
+    constraints, echo = build_constraints(catalog, options)
+    try:
+        return plan(catalog.exercises.values(), catalog.moves, constraints), echo
+    except PlanError as error:
+        fail(str(error))
+
+
+@cli.command("plan")
+@constraint_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE",
+    help="Also write the plan as a routine file (play it with `bedstretch timeline FILE`).",
+)
+@pass_state
+def plan_command(state: State, /, as_json: bool, save: str | None, **options: Any) -> None:
+    """Plan a routine for the time, positions and equipment you have.
+
+    Always opens with the starting position and closes with relaxation; orders the stretches so
+    you move between positions as little as possible; fits each dose to the time, inside its range.
+    """
+    catalog = state.catalog
+    result, echo = make_plan(catalog, options)
+    timeline = compile_timeline(result.routine, catalog.moves)
+    if save:
+        try:
+            Path(save).write_text(routine_toml(result.routine), encoding="utf-8")
+        except OSError as error:
+            fail(f"--save: cannot write {save}: {error.strerror or error}")
+    if as_json:
+        emit_json(plan_dict(result, timeline, echo))
+        return
+    click.echo(result.routine.description)
+    _print_steps(result.routine, timeline)
+    if result.left_out:
+        click.echo(
+            "Left out: " + "; ".join(f"{lo.exercise} ({lo.reason})" for lo in result.left_out) + "."
+        )
+    click.echo(f"Moving effort {result.effort}. Method: {result.method}.")
+
+
+def routine_toml(routine: Routine) -> str:
+    """A routine as a routine file (the content format)."""
+    lines = [
+        f"id = {json.dumps(routine.id)}",
+        f"name = {json.dumps(routine.name)}",
+        f"description = {json.dumps(routine.description)}",
+        f"start_position = {json.dumps(routine.start_position.value)}",
+    ]
+    for step in routine.steps:
+        p = step.prescription
+        lines += [
+            "",
+            "[[steps]]",
+            f"exercise = {json.dumps(step.exercise.id)}",
+            f"variant = {json.dumps(step.variant.id)}",
+        ]
+        for key in ("sets", "hold_seconds", "reps", "duration_seconds"):
+            value = getattr(p, key)
+            if value is not None:
+                lines.append(f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def resolve_routine(catalog: Catalog, name: str) -> Routine:
+    """A routine id, or the path of a routine file."""
+    if name in catalog.routines:
+        return catalog.routines[name]
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            fail(f"ROUTINE: no routine file '{name}'")
+        try:
+            return load_routine_file(path, catalog)
+        except ContentError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(EXIT_USAGE)
+    known = ", ".join(catalog.routines)
+    fail(f"ROUTINE: no routine '{name}' (known: {known}; or give a .toml file)")
+
+
+@cli.command()
+@click.argument("routine_name", metavar="ROUTINE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option("--summary", is_flag=True, help="One line per exercise instead of every cue.")
+@pass_state
+def timeline(state: State, routine_name: str, as_json: bool, summary: bool) -> None:
+    """Show second by second what a session of ROUTINE will do.
+
+    ROUTINE is a routine id (see `bedstretch routines`) or a routine file.
+    """
+    catalog = state.catalog
+    routine = resolve_routine(catalog, routine_name)
+    compiled = compile_timeline(routine, catalog.moves)
+    if as_json:
+        emit_json(compiled.to_dict())
+        return
+    click.echo(
+        f"{routine.name} ({routine.id}): {len(routine.steps)} exercises, "
+        f"{mmss(compiled.total_seconds)}"
+    )
+    if summary:
+        _print_steps(routine, compiled)
+        return
+    rows = []
+    for cue in compiled.cues:
+        where = cue.side or ""
+        if cue.rep is not None:
+            where = f"{where} rep {cue.rep}".strip()
+        rows.append([mmss(cue.at), cue.kind.value, where, cue.text])
+    print_table(["at", "cue", "side/rep", "text"], rows)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; every error is one line on stderr and exit status 2, never a traceback."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="bedstretch",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx else "bedstretch"
+        click.echo(f"{where}: {error.format_message()}", err=True)
+        return EXIT_USAGE
+    except click.ClickException as error:
+        click.echo(f"bedstretch: {error.format_message()}", err=True)
+        return error.exit_code
+    except click.Abort:
+        click.echo("bedstretch: aborted", err=True)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # e.g. `bedstretch timeline in-bed | head`
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""The planner: build a routine from constraints (time, positions, equipment, targets).
+
+Method (exact, documented in docs/planner.md):
+
+1. Every routine opens with the ``opening`` exercise and closes with the ``closing`` one.
+2. **Selection** is a multiple-choice knapsack solved exactly by dynamic programming over states
+   ``(positions used, total priority)``, keeping the quickest selection for each state. Each
+   exercise contributes at most one variant, at its minimum dose.
+3. **Order**: moving costs depend only on positions, so the best order does each position's
+   exercises as one block (the move costs are shortest paths, hence obey the triangle inequality).
+   The order of the blocks is an exact Held-Karp shortest path from the opening position through
+   every used position to the closing position. Within a block, exercises go by their ``flow``.
+4. The winner maximises total priority, then minimises moving effort, then total time; remaining
+   ties go to the earlier exercise id, so the result is deterministic.
+5. **Dosing**: the time left over is shared out in rounds (higher priority first): holds grow by
+   5 s, reps by 1, flows by 15 s up to the top of their range, then a set is added. A dose never
+   leaves its range.
+
+There is no fallback: the state space is at most 2^(positions) x (sum of priorities), a few
+thousand states for any realistic catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from bedstretch.core.exercises import DoseKind, Exercise, Position, Role, Variant
+from bedstretch.core.positions import Moves
+from bedstretch.core.routines import Prescription, Routine, Step
+from bedstretch.core.timeline import DEFAULT_PACING, Pacing, routine_seconds, step_seconds
+
+METHOD = "exact: knapsack DP over (positions, priority) + Held-Karp block order"
+
+
+class PlanError(ValueError):
+    """The constraints cannot be met (e.g. too little time); the message says which and why."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    minutes: float | None = None
+    positions: frozenset[Position] = frozenset(Position)
+    equipment: frozenset[str] = frozenset()
+    exclude: frozenset[str] = frozenset()
+    targets: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    exercise: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    routine: Routine
+    total_seconds: int
+    value: int  # total priority of the chosen stretches
+    effort: int  # total effort of moving between positions
+    left_out: tuple[LeftOut, ...] = field(default=())
+    method: str = METHOD
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    exercise: Exercise
+    variant: Variant
+    seconds: int  # at minimum dose
+
+
+def _usable(
+    exercise: Exercise, c: Constraints, moves: Moves, start: Position
+) -> tuple[list[Variant], str | None]:
+    """The variants the constraints allow, or why none is."""
+    reasons = []
+    usable = []
+    for v in exercise.variants:
+        if v.position not in c.positions:
+            reasons.append(f"needs {v.position.label}")
+        elif missing := [e for e in v.equipment.required if e not in c.equipment]:
+            reasons.append(f"needs {', '.join(missing)}")
+        elif not (moves.reachable(start, v.position) and moves.reachable(v.position, start)):
+            reasons.append(f"no way to get to {v.position.label}")
+        else:
+            usable.append(v)
+    if usable:
+        return usable, None
+    return [], " or ".join(dict.fromkeys(reasons))
+
+
+def _fixed(
+    catalog: list[Exercise], role: Role, c: Constraints, moves: Moves, start: Position
+) -> tuple[Exercise, Variant]:
+    """The opening or closing exercise and the first variant the constraints allow."""
+    exercise = next((e for e in catalog if e.role is role), None)
+    if exercise is None:
+        raise PlanError("content", f"no exercise has role '{role}'; every plan needs one")
+    if exercise.id in c.exclude:
+        raise PlanError(
+            "--exclude", f"'{exercise.id}' opens or closes every plan and cannot be left out"
+        )
+    variants, reason = _usable(exercise, c, moves, start)
+    if not variants:
+        raise PlanError("positions", f"'{exercise.id}' {reason}, and every plan includes it")
+    return exercise, variants[0]
+
+
+def plan(
+    exercises: Iterable[Exercise],
+    moves: Moves,
+    constraints: Constraints = Constraints(),
+    pacing: Pacing = DEFAULT_PACING,
+    *,
+    routine_id: str = "plan",
+    name: str = "Your plan",
+    start_position: Position = Position.SUPINE,
+) -> Plan:
+    """Plan a routine. Deterministic: the same arguments always give the same plan."""
+    c = constraints
+    catalog = sorted(exercises, key=lambda e: e.id)
+    opening_ex, opening = _fixed(catalog, Role.OPENING, c, moves, start_position)
+    closing_ex, closing = _fixed(catalog, Role.CLOSING, c, moves, start_position)
+
+    left_out: list[LeftOut] = []
+    groups: list[list[_Option]] = []
+    for ex in catalog:
+        if ex.role is not Role.STRETCH:
+            continue
+        if ex.id in c.exclude:
+            left_out.append(LeftOut(ex.id, "left out on request"))
+            continue
+        if c.targets and not c.targets.intersection(ex.targets):
+            left_out.append(LeftOut(ex.id, "works none of the target areas"))
+            continue
+        variants, reason = _usable(ex, c, moves, start_position)
+        if not variants:
+            left_out.append(LeftOut(ex.id, reason or "not allowed"))
+            continue
+        groups.append(
+            [
+                _Option(ex, v, step_seconds(Step(ex, v, Prescription.minimum(v.dose)), pacing))
+                for v in variants
+            ]
+        )
+
+    head, tail = opening.position, closing.position
+    fixed_steps = (
+        Step(opening_ex, opening, Prescription.minimum(opening.dose)),
+        Step(closing_ex, closing, Prescription.minimum(closing.dose)),
+    )
+    fixed_seconds = pacing.intro + sum(step_seconds(s, pacing) for s in fixed_steps)
+    fixed_seconds += moves(start_position, head).seconds
+    budget = None if c.minutes is None else int(c.minutes * 60)
+
+    # Positions other than the opening and closing ones get a bit each in the state's mask.
+    others = sorted({o.variant.position for g in groups for o in g} - {head, tail})
+    bit = {p: 1 << i for i, p in enumerate(others)}
+
+    @cache
+    def route(mask: int) -> tuple[int, int, tuple[Position, ...]]:
+        """(effort, seconds, order) of the best path head -> every position in mask -> tail."""
+        return _held_karp(moves, head, tail, tuple(p for p in others if mask & bit[p]))
+
+    # DP over groups: (mask, value) -> (seconds, chosen options), keeping the quickest.
+    states: dict[tuple[int, int], tuple[int, tuple[_Option, ...]]] = {(0, 0): (0, ())}
+    for group in groups:
+        grown = dict(states)
+        for (mask, value), (seconds, chain) in states.items():
+            for option in group:
+                key = (mask | bit.get(option.variant.position, 0), value + option.exercise.priority)
+                total = seconds + option.seconds
+                if budget is not None and total + fixed_seconds > budget:
+                    continue
+                current = grown.get(key)
+                if current is None or total < current[0]:
+                    grown[key] = (total, (*chain, option))
+        states = grown
+
+    best: tuple[tuple[int, int, int], int, tuple[_Option, ...]] | None = None
+    for (mask, value), (seconds, chain) in states.items():
+        effort, move_seconds, _ = route(mask)
+        total = seconds + move_seconds + fixed_seconds
+        if budget is not None and total > budget:
+            continue
+        score = (-value, effort, total)
+        if best is None or score < best[0]:
+            best = (score, mask, chain)
+    if best is None:
+        shortest = fixed_seconds + route(0)[1]
+        raise PlanError(
+            "--minutes",
+            f"{c.minutes:g} min is too short: the shortest plan (opening and closing only) takes "
+            f"{shortest // 60} min {shortest % 60} s",
+        )
+    (neg_value, effort, _), mask, chosen = best
+    chosen_ids = {o.exercise.id for o in chosen}
+    for group in groups:
+        if group[0].exercise.id not in chosen_ids:
+            left_out.append(LeftOut(group[0].exercise.id, f"did not fit in {c.minutes:g} min"))
+
+    order = (head, *route(mask)[2], tail)
+    rank = {p: i for i, p in enumerate(order)}
+    if head == tail:  # stretches in that position go straight after the opening
+        rank[head] = 0
+    body = sorted(chosen, key=lambda o: (rank[o.variant.position], o.exercise.flow, o.exercise.id))
+    steps = [
+        fixed_steps[0],
+        *(Step(o.exercise, o.variant, Prescription.minimum(o.variant.dose)) for o in body),
+        fixed_steps[1],
+    ]
+    routine = Routine(routine_id, name, _describe(c), tuple(steps), start_position)
+    if budget is not None:
+        routine = _fit_doses(routine, moves, pacing, budget)
+    total = routine_seconds(routine, moves, pacing)
+    left_out.sort(key=lambda lo: lo.exercise)
+    return Plan(routine, total, -neg_value, effort, tuple(left_out))
+
+
+def _held_karp(
+    moves: Moves, head: Position, tail: Position, middle: tuple[Position, ...]
+) -> tuple[int, int, tuple[Position, ...]]:
+    """Exact cheapest order (by effort, then seconds) of ``middle`` between head and tail."""
+    n = len(middle)
+    if n == 0:
+        m = moves(head, tail)
+        return m.effort, m.seconds, ()
+    # best[(mask, last)] = (effort, seconds, path)
+    best: dict[tuple[int, int], tuple[int, int, tuple[Position, ...]]] = {}
+    for j, p in enumerate(middle):
+        m = moves(head, p)
+        best[1 << j, j] = (m.effort, m.seconds, (p,))
+    for mask in range(1, 1 << n):
+        for last in range(n):
+            entry = best.get((mask, last))
+            if entry is None:
+                continue
+            for nxt in range(n):
+                if mask & (1 << nxt):
+                    continue
+                m = moves(middle[last], middle[nxt])
+                cand = (entry[0] + m.effort, entry[1] + m.seconds, (*entry[2], middle[nxt]))
+                key = (mask | 1 << nxt, nxt)
+                if key not in best or cand < best[key]:
+                    best[key] = cand
+    full = (1 << n) - 1
+    results = []
+    for last in range(n):
+        effort, seconds, path = best[full, last]
+        m = moves(middle[last], tail)
+        results.append((effort + m.effort, seconds + m.seconds, path))
+    return min(results)
+
+
+def _grow(step: Step) -> Prescription | None:
+    """The next larger dose within the ranges, or None at the top."""
+    p, dose = step.prescription, step.dose
+    if (
+        dose.kind is DoseKind.HOLD
+        and dose.hold_seconds
+        and (p.hold_seconds or 0) < dose.hold_seconds.high
+    ):
+        return replace(p, hold_seconds=dose.hold_seconds.clamp((p.hold_seconds or 0) + 5))
+    if dose.kind is DoseKind.REPS and dose.reps and (p.reps or 0) < dose.reps.high:
+        return replace(p, reps=(p.reps or 0) + 1)
+    if (
+        dose.kind is DoseKind.REPS
+        and dose.hold_seconds
+        and (p.hold_seconds or 0) < dose.hold_seconds.high
+    ):
+        return replace(p, hold_seconds=(p.hold_seconds or 0) + 1)
+    if (
+        dose.kind is DoseKind.TIMED
+        and dose.duration_seconds
+        and (p.duration_seconds or 0) < dose.duration_seconds.high
+    ):
+        return replace(
+            p, duration_seconds=dose.duration_seconds.clamp((p.duration_seconds or 0) + 15)
+        )
+    if p.sets < dose.sets.high:
+        return replace(p, sets=p.sets + 1)
+    return None
+
+
+def _fit_doses(routine: Routine, moves: Moves, pacing: Pacing, budget: int) -> Routine:
+    steps = list(routine.steps)
+    total = routine_seconds(routine, moves, pacing)
+    turn = sorted(range(len(steps)), key=lambda i: (-steps[i].exercise.priority, i))
+    grew = True
+    while grew:
+        grew = False
+        for i in turn:
+            bigger = _grow(steps[i])
+            if bigger is None:
+                continue
+            candidate = replace(steps[i], prescription=bigger)
+            extra = step_seconds(candidate, pacing) - step_seconds(steps[i], pacing)
+            if total + extra <= budget:
+                steps[i] = candidate
+                total += extra
+                grew = True
+    return replace(routine, steps=tuple(steps))
+
+
+def _describe(c: Constraints) -> str:
+    parts = []
+    if c.minutes is not None:
+        parts.append(f"{c.minutes:g} minutes")
+    if c.positions != frozenset(Position):
+        parts.append("positions: " + ", ".join(sorted(p.value for p in c.positions)))
+    if c.equipment:
+        parts.append("equipment: " + ", ".join(sorted(c.equipment)))
+    if c.targets:
+        parts.append("targets: " + ", ".join(sorted(c.targets)))
+    if c.exclude:
+        parts.append("without: " + ", ".join(sorted(c.exclude)))
+    return "Planned for " + ("; ".join(parts) if parts else "no limits") + "."
