@@ -387,9 +387,13 @@ def plan_command(state: State, /, as_json: bool, save: str | None, **options: An
     click.echo(result.routine.description)
     _print_steps(result.routine, timeline)
     if result.left_out:
-        click.echo(
-            "Left out: " + "; ".join(f"{lo.exercise} ({lo.reason})" for lo in result.left_out) + "."
-        )
+        by_reason: dict[str, list[str]] = {}
+        for lo in result.left_out:
+            by_reason.setdefault(lo.reason, []).append(lo.exercise)
+        click.echo("Left out:")
+        for reason, ids in by_reason.items():
+            click.echo(f"  {reason}: {', '.join(ids)}")
+
     click.echo(f"Moving effort {result.effort}. Method: {result.method}.")
 
 

@@ -12,7 +12,8 @@ Method (exact, documented in docs/planner.md):
    every used position to the closing position. Within a block, exercises go by their ``flow``.
 4. The winner maximises total priority, then minimises moving effort, then total time; remaining
    ties go to the earlier exercise id, so the result is deterministic.
-5. **Dosing**: the time left over is shared out in rounds (higher priority first): holds grow by
+5. **Dosing**: the time left over is shared out in rounds (stretches by priority, then the opening
+   and closing): holds grow by
    5 s, reps by 1, flows by 15 s up to the top of their range, then a set is added. A dose never
    leaves its range.
 
@@ -290,7 +291,11 @@ def _grow(step: Step) -> Prescription | None:
 def _fit_doses(routine: Routine, moves: Moves, pacing: Pacing, budget: int) -> Routine:
     steps = list(routine.steps)
     total = routine_seconds(routine, moves, pacing)
-    turn = sorted(range(len(steps)), key=lambda i: (-steps[i].exercise.priority, i))
+    # Stretches first (by priority), then the opening and closing: time goes where it helps most.
+    turn = sorted(
+        range(len(steps)),
+        key=lambda i: (steps[i].exercise.role is not Role.STRETCH, -steps[i].exercise.priority, i),
+    )
     grew = True
     while grew:
         grew = False
