@@ -312,3 +312,9 @@ def test_cli_reference_in_docs_is_up_to_date() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_missing_content_directory_is_one_line_and_exit_2(run: Run, tmp_path: Path) -> None:
+    result = run("--content", str(tmp_path / "nope"), "exercises")
+    assert result.code == 2
+    assert result.err == f"{tmp_path / 'nope'}: content directory does not exist\n"

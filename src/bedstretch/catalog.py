@@ -304,53 +304,41 @@ def _build_variant(
 
     if any(v is _INVALID for v in values.values()):
         return None
+    before = len(f.problems)
     for key in ("position", "per_side", "sets", "steps"):
         if key not in values:
             fail(key, "missing")
     hold, reps, duration = (values.get(k) for k in ("hold_seconds", "reps", "duration_seconds"))
     cycle: tuple[Phase, ...] = values.get("cycle", ())
-    ok = all(k in values for k in ("position", "per_side", "sets", "steps"))
     if hold is None and reps is None and duration is None:
         fail("dose", "needs one of hold_seconds, reps or duration_seconds")
-        ok = False
     if reps is not None and duration is not None:
         fail("duration_seconds", "cannot be combined with reps")
-        ok = False
     if hold is not None and duration is not None:
         fail("duration_seconds", "cannot be combined with hold_seconds")
-        ok = False
     open_phases = [p for p in cycle if p.seconds is None]
     if reps is not None:
         if not cycle:
             fail("cycle", "a reps exercise needs a breathing cycle (its phases)")
-            ok = False
         elif open_phases and hold is None:
             fail("cycle", "a phase without seconds needs hold_seconds to say how long it lasts")
-            ok = False
         elif hold is not None and not open_phases:
             fail("hold_seconds", "no phase of the cycle lasts the hold (leave seconds out of one)")
-            ok = False
     elif open_phases:
         fail("cycle", "every phase needs seconds unless the exercise is dosed in reps")
-        ok = False
-    if cycle and sum(p.seconds or 0 for p in cycle) == 0 and reps is None:
-        ok = False
     side_text = values.get("side_text")
     if side_text is not None:
         try:
             names = {n for _, n, _, _ in string.Formatter().parse(side_text) if n is not None}
         except ValueError as error:
             fail("side_text", f"bad placeholder: {error}")
-            ok = False
         else:
             if names - SIDE_FIELDS:
                 unknown = min(names - SIDE_FIELDS)
                 fail("side_text", f"unknown placeholder {{{unknown}}}; use {{side}} or {{other}}")
-                ok = False
     if not values.get("steps") and "steps" in values:
         fail("steps", "needs at least one step")
-        ok = False
-    if not ok:
+    if len(f.problems) > before:
         return None
     dose = Dose(
         sets=values["sets"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bedstretch.core.exercises import Dose, DoseKind, Exercise, Position, Range, Variant
 
@@ -23,15 +23,6 @@ class Prescription:
             hold_seconds=_low(dose.hold_seconds),
             reps=_low(dose.reps),
             duration_seconds=_low(dose.duration_seconds),
-        )
-
-    @staticmethod
-    def maximum(dose: Dose) -> Prescription:
-        return Prescription(
-            sets=dose.sets.high,
-            hold_seconds=_high(dose.hold_seconds),
-            reps=_high(dose.reps),
-            duration_seconds=_high(dose.duration_seconds),
         )
 
     def fill(self, dose: Dose) -> Prescription:
@@ -69,10 +60,6 @@ def _low(r: Range | None) -> int | None:
     return None if r is None else r.low
 
 
-def _high(r: Range | None) -> int | None:
-    return None if r is None else r.high
-
-
 @dataclass(frozen=True, slots=True)
 class Step:
     """One exercise of a routine, in one variant, with its dose."""
@@ -92,9 +79,6 @@ class Step:
     @property
     def sides(self) -> tuple[str | None, ...]:
         return ("right", "left") if self.dose.per_side else (None,)
-
-    def with_prescription(self, **changes: int | None) -> Step:
-        return replace(self, prescription=replace(self.prescription, **changes))  # type: ignore[arg-type]
 
     def describe_dose(self) -> str:
         """Short human text: "2 x 30 s hold, each side"."""
