@@ -627,3 +627,18 @@ def load_routine_file(path: Path, catalog: Catalog) -> Routine:
     if problems or routine is None:
         raise ContentError(problems or [Problem(str(path), "", "is not a valid routine")])
     return routine
+
+
+def load_screening_questions() -> dict[str, str]:
+    """Question id -> the words people read (content/screening.toml); ids fixed by the core."""
+    from bedstretch.core.safety import QUESTION_IDS
+
+    shown = f"{SHIPPED_SHOWN}screening.toml"
+    problems: list[Problem] = []
+    data = _read_toml(SHIPPED / "screening.toml", shown, problems) or {}
+    f = _Fields(shown, data, problems)
+    f.unknown(set(QUESTION_IDS))
+    texts = {qid: f.text(qid) for qid in QUESTION_IDS}
+    if problems:
+        raise ContentError(problems)
+    return {qid: text for qid, text in texts.items() if text}

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -36,6 +36,9 @@ from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
 from bedstretch.core.timeline import Timeline, compile_timeline
 from bedstretch.tables import mmss, print_table
 
+if TYPE_CHECKING:
+    from bedstretch.journal import Journal
+
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
 
@@ -52,9 +55,19 @@ def emit_json(data: Any) -> None:
 class State:
     """What every command shares: the content directory option, and the catalog loaded once."""
 
-    def __init__(self, content: str | None) -> None:
+    def __init__(self, content: str | None, db: str | None = None) -> None:
         self.content = content
+        self.db = db
         self._catalog: Catalog | None = None
+
+    def journal(self) -> Journal:
+        """Open the journal (imports SQLAlchemy: only commands that need it call this)."""
+        from bedstretch.journal import JournalError, open_journal
+
+        try:
+            return open_journal(self.db)
+        except JournalError as error:
+            fail(str(error))
 
     @property
     def catalog(self) -> Catalog:
@@ -81,14 +94,20 @@ pass_state = click.make_pass_decorator(State)
     help="Your own exercises/ and routines/ (add to or replace the shipped ones). "
     "Default: $BEDSTRETCH_CONTENT.",
 )
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Journal database: a SQLAlchemy URL (sqlite:///FILE, postgresql+psycopg://...). "
+    "Default: $BEDSTRETCH_DATABASE_URL, else a SQLite file in your data directory.",
+)
 @click.pass_context
-def cli(ctx: click.Context, content: str | None) -> None:
+def cli(ctx: click.Context, content: str | None, db: str | None) -> None:
     """A coach for low-back stretches done in and beside bed.
 
     Browse the stretches from both source articles, see the shipped routines, plan one for your
     time and limits, and see second by second what a session will do.
     """
-    ctx.obj = State(content)
+    ctx.obj = State(content, db)
 
 
 # --------------------------------------------------------------------------- exercises
@@ -140,11 +159,27 @@ def _sources(e: Exercise) -> str:
     metavar="AREA",
     help="Only exercises working this area (repeatable).",
 )
+@click.option(
+    "--restore",
+    metavar="ID",
+    help="Bring back an exercise left out after trouble in two sessions.",
+)
 @pass_state
 def exercises(
-    state: State, as_json: bool, positions: Sequence[str], targets: Sequence[str]
+    state: State,
+    as_json: bool,
+    positions: Sequence[str],
+    targets: Sequence[str],
+    restore: str | None,
 ) -> None:
-    """List every exercise, its positions, dose and sources."""
+    """List every exercise, its positions, dose and sources.
+
+    An exercise that caused trouble (a pain skip or a safety stop) in two sessions is left out of
+    later sessions until you restore it with --restore ID.
+    """
+    if restore is not None:
+        _restore(state, restore)
+        return
     chosen = [
         e
         for e in state.catalog.exercises.values()
@@ -203,6 +238,25 @@ def show(state: State, exercise_id: str, as_json: bool) -> None:
     if exercise.notes:
         out += ["", "Notes:"] + [f"  - {n}" for n in exercise.notes]
     click.echo("\n".join(out))
+
+
+def _restore(state: State, name: str) -> None:
+    from bedstretch.core.safety import troubled_exercises
+    from bedstretch.player.engine import utcnow
+
+    exercise = state.catalog.find_exercise(name)
+    if exercise is None:
+        fail(f"--restore: no exercise '{name}' (see `bedstretch exercises`)")
+    journal = state.journal()
+    try:
+        was_out = exercise.id in troubled_exercises(journal.exercise_trouble())
+        journal.restore_exercise(exercise.id, utcnow())
+    finally:
+        journal.close()
+    if was_out:
+        click.echo(f"Restored {exercise.id}: sessions and plans include it again.")
+    else:
+        click.echo(f"{exercise.id} was not left out; its trouble count starts again from now.")
 
 
 # --------------------------------------------------------------------------- routines
@@ -471,6 +525,290 @@ def timeline(state: State, routine_name: str, as_json: bool, summary: bool) -> N
             where = f"{where} rep {cue.rep}".strip()
         rows.append([mmss(cue.at), cue.kind.value, where, cue.text])
     print_table(["at", "cue", "side/rep", "text"], rows)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def _without_troubled(routine: Routine, troubled: frozenset[str]) -> Routine:
+    from dataclasses import replace
+
+    from bedstretch.core.exercises import Role
+
+    kept = tuple(
+        s
+        for s in routine.steps
+        if s.exercise.role is not Role.STRETCH or s.exercise.id not in troubled
+    )
+    for gone in sorted({s.exercise.id for s in routine.steps} & troubled):
+        click.echo(
+            f"bedstretch: leaving out {gone}: it caused trouble in two sessions "
+            f"(`bedstretch exercises --restore {gone}` brings it back)",
+            err=True,
+        )
+    if not kept:
+        fail("ROUTINE: every exercise of this routine is left out after trouble")
+    return replace(routine, steps=kept)
+
+
+def _has_constraints(options: dict[str, Any]) -> bool:
+    flags = ("lying_only", "no_standing", "no_kneeling", "no_sitting", "no_prone")
+    lists = ("avoid", "equipment", "exclude", "targets")
+    return (
+        options["minutes"] is not None
+        or any(options[f] for f in flags)
+        or any(options[k] for k in lists)
+    )
+
+
+@cli.command()
+@click.argument("routine_name", metavar="[ROUTINE]", required=False)
+@constraint_options
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1, max=100),
+    default=1.0,
+    show_default=True,
+    help="Play N times faster (demos, tests).",
+)
+@click.option(
+    "--voice/--no-voice",
+    default=None,
+    help="Speak the cues with espeak-ng. Default: on when installed and --speed is 1.",
+)
+@click.option(
+    "--rate",
+    type=click.IntRange(80, 400),
+    default=150,
+    show_default=True,
+    help="Speaking rate, words per minute.",
+)
+@click.option(
+    "--voice-name",
+    default="en",
+    show_default=True,
+    metavar="NAME",
+    help="espeak-ng voice, e.g. en, en-us, de.",
+)
+@click.option(
+    "--cue-log",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Append one JSON line per cue as it fires (at, kind, exercise, side, scheduled, actual).",
+)
+@click.option("--no-input", is_flag=True, help="Ignore standard input (no commands).")
+@click.option(
+    "--pain-before",
+    type=click.IntRange(0, 10),
+    metavar="N",
+    help="Pain now (0-10), instead of being asked.",
+)
+@click.option(
+    "--pain-after",
+    type=click.IntRange(0, 10),
+    metavar="N",
+    help="Pain at the end (0-10), instead of being asked.",
+)
+@click.option(
+    "--cleared",
+    is_flag=True,
+    help="A clinician has checked you since an 'urgent' screening (recorded).",
+)
+@pass_state
+def start(
+    state: State,
+    /,
+    routine_name: str | None,
+    speed: float,
+    voice: bool | None,
+    rate: int,
+    voice_name: str,
+    cue_log: str | None,
+    no_input: bool,
+    pain_before: int | None,
+    pain_after: int | None,
+    cleared: bool,
+    **options: Any,
+) -> None:
+    """Start a guided session: ROUTINE (an id or file), a plan from the options, or in-bed.
+
+    On a terminal: a full screen with a big countdown; keys: space pause/resume, n or right skip,
+    b or left back, p pain 0-10, s sharp pain, t tingling or numbness, q quit. On a pipe: one cue
+    per line, and one command per line on standard input (pause, resume, skip, back, quit,
+    pain N, sharp, tingling). Sharp pain or pain 2+ above the start skips the stretch; tingling
+    or pain 8+ stops the session. Exit status 3 when a safety rule blocks the session.
+    """
+    from bedstretch.player.session import SessionError, StartOptions, run_start
+
+    catalog = state.catalog
+    if routine_name and _has_constraints(options):
+        fail("ROUTINE: give a routine or plan options (--minutes, --lying-only...), not both")
+
+    def resolve(troubled: frozenset[str]) -> Routine:
+        if routine_name:
+            return _without_troubled(resolve_routine(catalog, routine_name), troubled)
+        if _has_constraints(options):
+            constraints, _ = build_constraints(catalog, options)
+            from dataclasses import replace
+
+            constraints = replace(constraints, exclude=constraints.exclude | troubled)
+            try:
+                return plan(catalog.exercises.values(), catalog.moves, constraints).routine
+            except PlanError as error:
+                fail(str(error))
+        return _without_troubled(catalog.routines["in-bed"], troubled)
+
+    if routine_name and routine_name not in catalog.routines:
+        resolve_routine(catalog, routine_name)  # a bad name or file fails now, before the screen
+    title = routine_name or ("your plan" if _has_constraints(options) else "in-bed")
+    start_options = StartOptions(
+        db=state.db,
+        speed=speed,
+        voice=voice,
+        rate=rate,
+        voice_name=voice_name,
+        cue_log=Path(cue_log) if cue_log else None,
+        no_input=no_input,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        cleared=cleared,
+    )
+    try:
+        code = run_start(catalog, title, resolve, start_options, _screen_interactively)
+    except SessionError as error:
+        click.echo(f"bedstretch: {error}", err=True)
+        sys.exit(error.code)
+    sys.exit(code)
+
+
+def _screen_interactively(journal: Journal) -> None:
+    """Ask the red-flag questions at the terminal, record and show the outcome."""
+    from bedstretch.catalog import load_screening_questions
+    from bedstretch.core.safety import DISCLAIMER, QUESTIONS, screen
+    from bedstretch.player.engine import utcnow
+
+    texts = load_screening_questions()
+    click.echo(DISCLAIMER + "\n")
+    answers = {q.id: click.confirm(texts[q.id], default=False) for q in QUESTIONS}
+    age = click.prompt("Your age in years", type=click.FloatRange(0, 130))
+    result = screen(answers, age)
+    journal.add_screening(
+        taken_at=utcnow(),
+        outcome=result.outcome.value,
+        reasons=list(result.reasons),
+        answers=answers,
+        age=age,
+    )
+    click.echo(f"\nResult: {result.outcome.value}. {result.advice}")
+
+
+@cli.command("screen")
+@click.option(
+    "--answers",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Answer from a JSON file: every question id true/false, and age.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option(
+    "--cleared",
+    is_flag=True,
+    help="A clinician has checked you and says exercise is fine (recorded).",
+)
+@pass_state
+def screen_command(state: State, answers: str | None, as_json: bool, cleared: bool) -> None:
+    """Red-flag screening: signs that need a doctor before (or instead of) stretching.
+
+    Asked before the first session, after something new (e.g. tingling in a session) and at
+    least every 4 weeks. The question ids are listed in docs/safety.md.
+    """
+    from bedstretch.core.safety import DISCLAIMER, Level, ScreeningInputError, parse_answers, screen
+    from bedstretch.player.engine import utcnow
+
+    if answers is None:
+        if not sys.stdin.isatty():
+            fail("--answers: standard input is not a terminal; give the answers as a JSON file")
+        journal = state.journal()
+        try:
+            _screen_interactively(journal)
+        finally:
+            journal.close()
+        return
+    try:
+        raw = json.loads(Path(answers).read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"--answers: cannot read {answers}: {error.strerror or error}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        fail(f"--answers: {answers} is not valid JSON: {error}")
+    try:
+        parsed, age = parse_answers(raw)
+    except ScreeningInputError as error:
+        fail(f"--answers: {answers}: {error}")
+    result = screen(parsed, age)
+    now = utcnow()
+    journal = state.journal()
+    try:
+        journal.add_screening(
+            taken_at=now,
+            outcome=result.outcome.value,
+            reasons=list(result.reasons),
+            answers=parsed,
+            age=age,
+            cleared_at=now if cleared and result.outcome is Level.URGENT else None,
+        )
+    finally:
+        journal.close()
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo(DISCLAIMER)
+    reasons = f" ({', '.join(result.reasons)})" if result.reasons else ""
+    click.echo(f"Result: {result.outcome.value}{reasons}. {result.advice}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Only the newest N sessions."
+)
+@pass_state
+def history(state: State, as_json: bool, limit: int | None) -> None:
+    """Sessions, newest first: routine, status, times, pain before and after, every step."""
+    from bedstretch.journal import pid_alive
+    from bedstretch.player.engine import utcnow
+
+    journal = state.journal()
+    try:
+        journal.reap_interrupted(utcnow(), pid_alive)
+        sessions = journal.sessions(limit=limit)
+    finally:
+        journal.close()
+    if as_json:
+        emit_json([s.to_dict() for s in sessions])
+        return
+    rows = []
+    for s in sessions:
+        entry = s.to_dict()
+        done = sum(1 for step in entry["steps"] if step["status"] == "done")
+        skipped = sum(1 for step in entry["steps"] if step["status"] in ("skipped", "pain_skip"))
+        length = mmss(int((s.ended_at - s.started_at).total_seconds())) if s.ended_at else "-"
+        pain = "-" if s.pain_before is None else str(s.pain_before)
+        pain += "" if s.pain_after is None else f" -> {s.pain_after}"
+        rows.append(
+            [
+                str(s.id),
+                s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                s.routine_id,
+                s.status.value,
+                length,
+                pain,
+                f"{done}/{len(entry['steps'])}" + (f" ({skipped} skipped)" if skipped else ""),
+            ]
+        )
+    if not rows:
+        click.echo("No sessions yet: `bedstretch start` begins one.")
+        return
+    print_table(["id", "started", "routine", "status", "length", "pain", "done"], rows)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -103,17 +103,41 @@ class StepSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class Block:
+    """One hold, set of reps or timed flow on one side: what the journal records as done."""
+
+    index: int
+    step: int
+    exercise: str
+    variant: str
+    side: str | None
+    set: int
+    kind: DoseKind
+    at: int  # the hold, first rep or flow starts
+    end: int  # ... and ends (the release cue)
+    target_seconds: int
+    target_reps: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     routine: str
     total_seconds: int
     cues: tuple[Cue, ...]
     steps: tuple[StepSpan, ...]
+    blocks: tuple[Block, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "routine": self.routine,
             "total_seconds": self.total_seconds,
             "steps": [s.to_dict() for s in self.steps],
+            "blocks": [b.to_dict() for b in self.blocks],
             "cues": [c.to_dict() for c in self.cues],
         }
 
@@ -190,7 +214,7 @@ def compile_timeline(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PA
     """Compile a routine into timed cues. Pure and deterministic; the same input, the same cues."""
     cues: list[Cue] = []
     spans: list[StepSpan] = []
-    t = 0
+    blocks: list[Block] = []
     minutes = max(1, round(_total_estimate(routine, moves, pacing) / 60))
     count = len(routine.steps)
     cues.append(
@@ -213,10 +237,10 @@ def compile_timeline(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PA
             )
             t += move.seconds
             position = step.position
-        t = _compile_step(cues, index, step, t, pacing)
+        t = _compile_step(cues, blocks, index, step, t, pacing)
         spans.append(StepSpan(index, step.exercise.id, step.variant.id, step.position, begin, t))
     cues.append(Cue(t, CueKind.END, "All done. Well done for looking after your back.", duration=0))
-    return Timeline(routine.id, t, tuple(cues), tuple(spans))
+    return Timeline(routine.id, t, tuple(cues), tuple(spans), tuple(blocks))
 
 
 def _total_estimate(routine: Routine, moves: Moves, pacing: Pacing) -> int:
@@ -232,7 +256,9 @@ def routine_seconds(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PAC
     return _total_estimate(routine, moves, pacing)
 
 
-def _compile_step(cues: list[Cue], index: int, step: Step, t: int, pacing: Pacing) -> int:
+def _compile_step(
+    cues: list[Cue], blocks: list[Block], index: int, step: Step, t: int, pacing: Pacing
+) -> int:
     ex = step.exercise.id
     p = step.prescription
     cues.append(
@@ -297,7 +323,23 @@ def _compile_step(cues: list[Cue], index: int, step: Step, t: int, pacing: Pacin
                 )
             )
             t += pacing.get_ready
+            begin = t
             t = _compile_block(cues, index, step, side, set_no, block, t, pacing)
+            blocks.append(
+                Block(
+                    len(blocks),
+                    index,
+                    ex,
+                    step.variant.id,
+                    side,
+                    set_no,
+                    step.dose.kind,
+                    begin,
+                    t,
+                    t - begin,
+                    p.reps if step.dose.kind is DoseKind.REPS else None,
+                )
+            )
             cues.append(
                 Cue(
                     t,

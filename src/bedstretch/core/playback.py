@@ -1,0 +1,279 @@
+"""Playback: a pure state machine that plays a timeline against a clock the caller reads.
+
+Cue ``i`` is due at ``anchor + cue.at / speed`` (clock seconds). Nothing accumulates: pausing
+moves ``anchor`` forward by the pause's length, and skip/back re-anchor so the target point of the
+timeline is due now. Every function takes ``now`` and returns a new state plus what happened
+(cues fired, blocks finished or skipped); the caller performs the effects (screen, voice, journal).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from bedstretch.core.records import StepStatus
+from bedstretch.core.timeline import Block, Cue, CueKind, Timeline
+
+BACK_RESTARTS_WITHIN = 5  # timeline seconds: "back" later than this restarts the current step
+
+
+class Status(StrEnum):
+    PLAYING = "playing"
+    PAUSED = "paused"
+    FINISHED = "finished"  # reached the end
+    STOPPED = "stopped"  # the person quit
+    SAFETY_STOPPED = "safety_stopped"  # the pain guard stopped the session
+
+
+class CommandKind(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    TOGGLE = "toggle"  # space bar
+    SKIP = "skip"
+    BACK = "back"
+    QUIT = "quit"
+    PAIN = "pain"
+    SHARP = "sharp"
+    TINGLING = "tingling"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    kind: CommandKind
+    value: int | None = None
+
+
+def parse_command(line: str) -> Command:
+    """A line of the non-terminal protocol: ``pause``, ``resume``, ``skip``, ``back``, ``quit``,
+    ``pain N`` (0-10), ``sharp``, ``tingling``. Raises ValueError with a one-line reason."""
+    words = line.split()
+    if not words:
+        raise ValueError("empty command")
+    name, args = words[0].lower(), words[1:]
+    allowed = {k.value for k in CommandKind} - {CommandKind.TOGGLE.value}
+    if name not in allowed:
+        raise ValueError(f"unknown command '{name}' (use: {', '.join(sorted(allowed))})")
+    kind = CommandKind(name)
+    if kind is CommandKind.PAIN:
+        if len(args) != 1 or not args[0].isdigit() or not 0 <= int(args[0]) <= 10:
+            raise ValueError("pain needs a whole number 0-10, e.g. 'pain 4'")
+        return Command(kind, int(args[0]))
+    if args:
+        raise ValueError(f"'{name}' takes no argument")
+    return Command(kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """A cue fired: ``scheduled`` is when it was due, ``actual`` when it fired (clock seconds)."""
+
+    cue: Cue
+    index: int
+    scheduled: float
+    actual: float
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResult:
+    block: Block
+    status: StepStatus
+    actual_seconds: int
+    actual_reps: int | None
+    reason: str | None = None
+
+
+Output = Fired | BlockResult
+
+
+@dataclass(frozen=True, slots=True)
+class Playback:
+    timeline: Timeline
+    speed: float
+    anchor: float
+    next_cue: int = 0
+    status: Status = Status.PLAYING
+    paused_at: float | None = None
+    reported: frozenset[int] = field(default=frozenset())  # blocks already given a result
+
+    # ----------------------------------------------------------------- reading the state
+
+    def position(self, now: float) -> float:
+        """Where on the timeline (seconds) playback is at clock time ``now``."""
+        at = self.paused_at if self.paused_at is not None else now
+        return max(0.0, min(float(self.timeline.total_seconds), (at - self.anchor) * self.speed))
+
+    def due(self, index: int) -> float:
+        return self.anchor + self.timeline.cues[index].at / self.speed
+
+    def next_due(self) -> float | None:
+        """Clock time the next cue is due, or None when paused or over."""
+        if self.status is not Status.PLAYING or self.next_cue >= len(self.timeline.cues):
+            return None
+        return self.due(self.next_cue)
+
+    @property
+    def over(self) -> bool:
+        return self.status in (Status.FINISHED, Status.STOPPED, Status.SAFETY_STOPPED)
+
+    def current_step(self, now: float) -> int | None:
+        """Index of the routine step being played, or None before the first / after the last."""
+        t = self.position(now)
+        for span in self.timeline.steps:
+            if span.at <= t < span.end:
+                return span.index
+        return None
+
+    def current_block(self, now: float) -> Block | None:
+        t = self.position(now)
+        for block in self.timeline.blocks:
+            if block.at <= t < block.end:
+                return block
+        return None
+
+    def last_cue(self) -> Cue | None:
+        return self.timeline.cues[self.next_cue - 1] if self.next_cue else None
+
+
+def start(timeline: Timeline, now: float, speed: float = 1.0) -> Playback:
+    if speed <= 0:
+        raise ValueError("speed must be positive")
+    return Playback(timeline, speed, anchor=now)
+
+
+def tick(p: Playback, now: float) -> tuple[Playback, list[Output]]:
+    """Fire every cue that is due at ``now`` (late ones fire at once, in order)."""
+    if p.status is not Status.PLAYING:
+        return p, []
+    out: list[Output] = []
+    index, reported = p.next_cue, set(p.reported)
+    status: Status = p.status
+    cues = p.timeline.cues
+    while index < len(cues) and p.due(index) <= now:
+        cue = cues[index]
+        out.append(Fired(cue, index, p.due(index), now))
+        if cue.kind is CueKind.RELEASE:
+            block = _block_ending(p.timeline, cue)
+            if block is not None and block.index not in reported:
+                reported.add(block.index)
+                out.append(
+                    BlockResult(block, StepStatus.DONE, block.target_seconds, block.target_reps)
+                )
+        if cue.kind is CueKind.END:
+            status = Status.FINISHED
+        index += 1
+    return replace(p, next_cue=index, reported=frozenset(reported), status=status), out
+
+
+def pause(p: Playback, now: float) -> Playback:
+    if p.status is not Status.PLAYING:
+        return p
+    return replace(p, status=Status.PAUSED, paused_at=now)
+
+
+def resume(p: Playback, now: float) -> Playback:
+    if p.status is not Status.PAUSED or p.paused_at is None:
+        return p
+    return replace(p, status=Status.PLAYING, anchor=p.anchor + (now - p.paused_at), paused_at=None)
+
+
+def skip(
+    p: Playback, now: float, status: StepStatus = StepStatus.SKIPPED, reason: str | None = None
+) -> tuple[Playback, list[Output]]:
+    """Leave the current step (the rest of its blocks are skipped) and go to the next one."""
+    if p.over:
+        return p, []
+    t = p.position(now)
+    step = p.current_step(now)
+    spans = p.timeline.steps
+    if step is None:
+        following = [s.at for s in spans if s.at > t]
+        target = following[0] if following else p.timeline.total_seconds
+        return _jump(p, now, target), []
+    results = _leave_step(p, step, t, status, reason)
+    target = spans[step + 1].at if step + 1 < len(spans) else p.timeline.total_seconds
+    reported = p.reported | {r.block.index for r in results}
+    return _jump(replace(p, reported=reported), now, target), list(results)
+
+
+def back(p: Playback, now: float) -> Playback:
+    """Restart the current step, or go to the previous one when just into this one."""
+    if p.over:
+        return p
+    t = p.position(now)
+    spans = p.timeline.steps
+    step = p.current_step(now)
+    if step is None:
+        step = len(spans) - 1 if spans and t >= spans[-1].end else 0
+        if not spans:
+            return p
+    elif t - spans[step].at <= BACK_RESTARTS_WITHIN and step > 0:
+        step -= 1
+    target = spans[step].at
+    again = frozenset(b.index for b in p.timeline.blocks if b.step >= step)
+    return _jump(replace(p, reported=p.reported - again), now, target)
+
+
+def stop(
+    p: Playback, now: float, *, safety: bool = False, reason: str | None = None
+) -> tuple[Playback, list[Output]]:
+    """End the session early: the block in progress gets a result; later ones are not reached."""
+    if p.over:
+        return p, []
+    t = p.position(now)
+    results: list[BlockResult] = []
+    block = p.current_block(now)
+    if block is not None and block.index not in p.reported:
+        status = StepStatus.PAIN_SKIP if safety else StepStatus.SKIPPED
+        results.append(_partial(p, block, t, status, reason))
+    paused_at = p.paused_at if p.paused_at is not None else now
+    final = Status.SAFETY_STOPPED if safety else Status.STOPPED
+    reported = p.reported | {r.block.index for r in results}
+    return replace(p, status=final, paused_at=paused_at, reported=reported), list(results)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _jump(p: Playback, now: float, target: float) -> Playback:
+    """Re-anchor so that timeline point ``target`` is due now; cues before it will not fire."""
+    starts = [c.at for c in p.timeline.cues]
+    index = bisect.bisect_left(starts, target)
+    anchor = now - target / p.speed
+    if p.status is Status.PAUSED:
+        return replace(p, anchor=anchor, next_cue=index, paused_at=now)
+    return replace(p, anchor=anchor, next_cue=index)
+
+
+def _block_ending(timeline: Timeline, release: Cue) -> Block | None:
+    for block in timeline.blocks:
+        if block.step == release.step and block.set == release.set and block.side == release.side:
+            return block
+    return None
+
+
+def _partial(
+    p: Playback, block: Block, t: float, status: StepStatus, reason: str | None
+) -> BlockResult:
+    if t < block.at:
+        return BlockResult(block, status, 0, 0 if block.target_reps is not None else None, reason)
+    seconds = int(min(t, block.end) - block.at)
+    reps = None
+    if block.target_reps is not None:
+        reps = sum(
+            1
+            for c in p.timeline.cues[: p.next_cue]
+            if c.kind is CueKind.REP and c.step == block.step and c.set == block.set
+            and c.side == block.side and block.at <= c.at <= t
+        )  # fmt: skip
+    return BlockResult(block, status, seconds, reps, reason)
+
+
+def _leave_step(
+    p: Playback, step: int, t: float, status: StepStatus, reason: str | None
+) -> list[BlockResult]:
+    return [
+        _partial(p, block, t, status, reason)
+        for block in p.timeline.blocks
+        if block.step == step and block.index not in p.reported
+    ]

@@ -1,0 +1,842 @@
+"""The journal: screenings, sessions, their steps and events, in SQLite or PostgreSQL.
+
+One code path (SQLAlchemy Core) for both. ``open_journal(url)`` connects, brings the schema up to
+date (Alembic, imported only when there is something to migrate) and returns a ``Journal`` whose
+methods take and return the plain records of ``bedstretch.core.records``. Every write is its own
+short transaction, committed before the method returns. Timestamps must be timezone-aware; they
+are stored in UTC and come back aware, in UTC. See docs/journal.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bedstretch.core.records import (
+    EventKind,
+    EventRecord,
+    ScreeningRecord,
+    SessionRecord,
+    SessionStatus,
+    StepRecord,
+    StepStatus,
+)
+from bedstretch.journal.schema import (
+    events,
+    exercise_restores,
+    rescreen_requests,
+    screenings,
+    sessions,
+    steps,
+    to_utc,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "DEFAULT_URL_ENV",
+    "HEAD",
+    "Journal",
+    "JournalError",
+    "alembic_config",
+    "default_url",
+    "open_journal",
+    "pid_alive",
+    "resolve_url",
+]
+
+DEFAULT_URL_ENV = "BEDSTRETCH_DATABASE_URL"
+HEAD = "0001"  # the newest migration in migrations/versions (a test holds them together)
+MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+
+_WRITE = "bedstretch_write"  # execution option: this transaction will write
+_MIGRATION_LOCK = 0x62656473747263  # PostgreSQL advisory lock key while migrating ("bedstrc")
+_TROUBLE_EVENTS = (EventKind.TINGLING.value, EventKind.PAIN.value)
+_STEP_STATUS = {s.value: s for s in StepStatus}
+_EVENT_KIND = {k.value: k for k in EventKind}
+
+
+class JournalError(Exception):
+    """The journal cannot be used; the message is one line: what is wrong and what to do."""
+
+
+# --------------------------------------------------------------------------- where it lives
+
+
+def default_url() -> str:
+    """``sqlite:///<user data dir>/journal.sqlite3``; creates the directory."""
+    import platformdirs
+
+    directory = Path(platformdirs.user_data_dir("bedstretch", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'journal.sqlite3'}"
+
+
+def resolve_url(option: str | None) -> str:
+    """The URL given (``--db``), else ``$BEDSTRETCH_DATABASE_URL``, else ``default_url()``."""
+    if option:
+        return option
+    return os.environ.get(DEFAULT_URL_ENV) or default_url()
+
+
+def pid_alive(pid: int | None, host: str | None) -> bool:
+    """Is the process that plays a session still there? Unknown or another machine: assume so."""
+    if pid is None or host is None or host != socket.gethostname():
+        return True  # never mark another machine's session
+    if pid <= 0:
+        return False  # not a process id (and os.kill would signal a whole group)
+    if sys.platform == "win32":
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    # os.kill(pid, 0) would terminate the process on Windows: ask for its exit code instead.
+    import ctypes
+
+    if sys.platform != "win32":  # for mypy: ctypes.WinDLL exists only on Windows
+        raise OSError("Windows only")
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: exists, not ours
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _shown(url: str) -> str:
+    """The URL for messages, with any password hidden (even when the URL does not parse)."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0].strip() if lines else type(cause).__name__
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin): the sqlite3 module's own transaction
+    # handling skips BEGIN before SELECT and DDL, which breaks repeatable reads and migrations.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = 5000")  # wait up to 5 s for another writer
+        cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the player's writes
+        cursor.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A transaction that will write takes the write lock at once (waiting up to busy_timeout),
+    # instead of failing with "database is locked" when it upgrades from reading.
+    write = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _create_engine(url: str) -> Engine:
+    """An engine for a journal URL, with SQLite's pragmas; JournalError for a bad URL/driver."""
+    shown = _shown(url)
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise JournalError(
+            f"not a database URL: {shown!r} "
+            "(use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise JournalError(
+            f"unsupported database {backend!r} in {shown}: the journal lives in SQLite "
+            "(sqlite:///PATH) or PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE)"
+        )
+    options: dict[str, Any] = {}
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # one in-memory database for the Journal's life, shared by every checkout
+        options["poolclass"] = sa.pool.StaticPool
+        options["connect_args"] = {"check_same_thread": False}
+    elif backend == "postgresql":
+        options["pool_pre_ping"] = True  # a long-lived server survives database restarts
+    try:
+        engine = sa.create_engine(parsed, **options)
+    except ImportError as error:
+        driver = error.name or parsed.get_driver_name()
+        if backend == "postgresql":
+            hint = "" if driver == "psycopg" else " and use postgresql+psycopg://"
+            raise JournalError(
+                f"the PostgreSQL driver {driver!r} is not installed: "
+                f"install the postgres extra: pip install 'bedstretch[postgres]'{hint}"
+            ) from None
+        raise JournalError(f"the database driver {driver!r} for {shown} is not installed") from None
+    except sa.exc.NoSuchModuleError:
+        raise JournalError(
+            f"unknown database driver {parsed.drivername!r} in {shown} "
+            "(use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE)"
+        ) from None
+    except sa.exc.ArgumentError as error:
+        raise JournalError(f"bad database URL {shown}: {_first_line(error)}") from None
+    if engine.dialect.is_async:
+        engine.dispose()
+        raise JournalError(
+            f"{shown}: the async driver {parsed.get_driver_name()!r} cannot be used here "
+            "(use postgresql+psycopg://)"
+        )
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _cannot_open(url: str, dialect: str, error: BaseException) -> JournalError:
+    verb = "open" if dialect == "sqlite" else "connect to"
+    return JournalError(f"cannot {verb} the journal at {_shown(url)}: {_first_line(error)}")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """The Alembic configuration of the journal's migrations (no alembic.ini needed).
+
+    For developers: ``alembic.command.revision(alembic_config("sqlite:///scratch.db"),
+    autogenerate=True, message="...")`` writes a new migration against a database at HEAD.
+    """
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _revisions(engine: Engine, url: str) -> set[str]:
+    """The revisions stored in alembic_version (empty for a new database): the cheap check."""
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return set()
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return {str(row[0]) for row in rows}
+    except sa.exc.DBAPIError as error:
+        raise _cannot_open(url, engine.dialect.name, error) from None
+
+
+@contextmanager
+def _migration_transaction(connection: Connection) -> Iterator[None]:
+    """One transaction around a whole upgrade, holding the migration lock.
+
+    SQLite: the write lock (BEGIN IMMEDIATE), and foreign keys off meanwhile, because a batch
+    migration copies a table and drops the old one, and dropping ``sessions`` with foreign keys
+    on would cascade-delete every step and event. The pragma only changes outside a transaction,
+    so it is set on the driver's connection before BEGIN; references are checked before COMMIT.
+    PostgreSQL: a transaction-level advisory lock.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    driver: Any = connection.connection.driver_connection
+    if sqlite:
+        driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            if not sqlite:
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            yield
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise JournalError(
+                        f"a migration left rows of {broken[0]} pointing at nothing; "
+                        "nothing was changed"
+                    )
+    finally:
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _upgrade(engine: Engine, url: str, found: set[str]) -> None:
+    """Bring the schema to HEAD in one transaction, holding a lock against a concurrent open."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = alembic_config()
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+    def newer(revisions: set[str]) -> JournalError:
+        return JournalError(
+            f"the journal at {_shown(url)} was written by a newer bedstretch (schema "
+            f"{', '.join(sorted(revisions))}; this one knows up to {HEAD}): upgrade bedstretch"
+        )
+
+    if found - known:
+        raise newer(found - known)
+    try:
+        with engine.connect() as connection, _migration_transaction(connection):
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except CommandError:  # another, newer program migrated it while we waited for the lock
+        raise newer(_revisions(engine, url) - known) from None
+    except sa.exc.DBAPIError as error:
+        raise JournalError(
+            f"cannot bring the journal at {_shown(url)} up to date: {_first_line(error)}"
+        ) from None
+
+
+def open_journal(url: str | None = None) -> Journal:
+    """Open (creating or migrating if needed) the journal at ``url`` (None: ``resolve_url``).
+
+    ``sqlite://`` is an in-memory journal that lasts as long as the returned ``Journal``.
+    """
+    resolved = resolve_url(url)
+    engine = _create_engine(resolved)
+    try:
+        found = _revisions(engine, resolved)
+        if found != {HEAD}:
+            _upgrade(engine, resolved, found)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Journal(engine, resolved)
+
+
+# --------------------------------------------------------------------------- the journal
+
+
+def _pain(value: int | None, field: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not 0 <= value <= 10):
+        raise ValueError(f"{field} must be a whole number 0-10, not {value!r}")
+    return value
+
+
+_STEP_COLUMNS = (
+    steps.c.session_id,
+    steps.c.block,
+    steps.c.step,
+    steps.c.exercise,
+    steps.c.variant,
+    steps.c.side,
+    steps.c.set_number,
+    steps.c.status,
+    steps.c.target_seconds,
+    steps.c.target_reps,
+    steps.c.actual_seconds,
+    steps.c.actual_reps,
+    steps.c.finished_at,
+    steps.c.reason,
+)
+_EVENT_COLUMNS = (
+    events.c.session_id,
+    events.c.id,
+    events.c.kind,
+    events.c.at,
+    events.c.created_at,
+    events.c.value,
+    events.c.step,
+    events.c.exercise,
+)
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer key
+        raise JournalError("the database returned no id for a new row")
+    return int(key[0])
+
+
+def _screening(row: sa.Row[Any]) -> ScreeningRecord:
+    return ScreeningRecord(
+        id=row.id,
+        taken_at=row.taken_at,
+        outcome=row.outcome,
+        reasons=tuple(row.reasons),
+        answers=dict(row.answers),
+        age=row.age,
+        cleared_at=row.cleared_at,
+    )
+
+
+class Journal:
+    """The journal at ``url``; close it when done.
+
+    A file or PostgreSQL journal may be shared between threads (each call checks out its own
+    connection); the in-memory ``sqlite://`` journal has one connection: one thread at a time.
+    """
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.url = url
+        self._engine = engine
+        self._writer = engine.execution_options(**{_WRITE: True})
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Journal({_shown(self.url)!r})"
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One read transaction (a consistent snapshot on SQLite)."""
+        try:
+            with self._engine.connect() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise JournalError(f"journal at {_shown(self.url)}: {_first_line(error)}") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One short write transaction, committed when the block ends."""
+        try:
+            with self._writer.begin() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise JournalError(f"journal at {_shown(self.url)}: {_first_line(error)}") from None
+
+    def _no_session(self, session_id: int) -> JournalError | None:
+        with self._read() as connection:
+            found = connection.execute(
+                sa.select(sessions.c.id).where(sessions.c.id == session_id)
+            ).first()
+        return None if found else JournalError(f"no session {session_id} in the journal")
+
+    # ----------------------------------------------------------------------- screenings
+
+    def add_screening(
+        self,
+        *,
+        taken_at: datetime,
+        outcome: str,
+        reasons: Sequence[str],
+        answers: Mapping[str, bool],
+        age: float,
+        cleared_at: datetime | None = None,
+    ) -> ScreeningRecord:
+        record = ScreeningRecord(
+            id=None,
+            taken_at=to_utc(taken_at),
+            outcome=str(outcome),
+            reasons=tuple(reasons),
+            answers=dict(answers),
+            age=float(age),
+            cleared_at=None if cleared_at is None else to_utc(cleared_at),
+        )
+        with self._write() as connection:
+            result = connection.execute(
+                sa.insert(screenings).values(
+                    taken_at=record.taken_at,
+                    outcome=record.outcome,
+                    reasons=list(record.reasons),
+                    answers=dict(record.answers),
+                    age=record.age,
+                    cleared_at=record.cleared_at,
+                )
+            )
+            new_id = _new_id(result)
+        return ScreeningRecord(
+            id=new_id,
+            taken_at=record.taken_at,
+            outcome=record.outcome,
+            reasons=record.reasons,
+            answers=record.answers,
+            age=record.age,
+            cleared_at=record.cleared_at,
+        )
+
+    def latest_screening(self) -> ScreeningRecord | None:
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(screenings)
+                .order_by(screenings.c.taken_at.desc(), screenings.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else _screening(row)
+
+    def clear_screening(self, screening_id: int, at: datetime) -> None:
+        """A clinician has checked the person after this screening."""
+        with self._write() as connection:
+            result = connection.execute(
+                sa.update(screenings)
+                .where(screenings.c.id == screening_id)
+                .values(cleared_at=to_utc(at))
+            )
+        if result.rowcount == 0:
+            raise JournalError(f"no screening {screening_id} in the journal")
+
+    def request_rescreen(self, at: datetime, reason: str) -> None:
+        """Something new was reported (e.g. tingling): screen again before the next session."""
+        with self._write() as connection:
+            connection.execute(sa.insert(rescreen_requests).values(at=to_utc(at), reason=reason))
+
+    def rescreen_reason(self) -> str | None:
+        """The reason of the latest request made after the latest screening, else None."""
+        latest = sa.select(sa.func.max(screenings.c.taken_at)).scalar_subquery()
+        with self._read() as connection:
+            reason = connection.execute(
+                sa.select(rescreen_requests.c.reason)
+                .where(sa.or_(latest.is_(None), rescreen_requests.c.at > latest))
+                .order_by(rescreen_requests.c.at.desc(), rescreen_requests.c.id.desc())
+                .limit(1)
+            ).scalar()
+        return None if reason is None else str(reason)
+
+    # ----------------------------------------------------------------------- sessions
+
+    def start_session(
+        self,
+        *,
+        routine_id: str,
+        routine_name: str,
+        snapshot: Mapping[str, Any],
+        started_at: datetime,
+        pain_before: int | None,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> int:
+        """A new session, status "running"; returns its id."""
+        with self._write() as connection:
+            result = connection.execute(
+                sa.insert(sessions).values(
+                    routine_id=routine_id,
+                    routine_name=routine_name,
+                    snapshot=dict(snapshot),
+                    status=SessionStatus.RUNNING.value,
+                    started_at=to_utc(started_at),
+                    pain_before=_pain(pain_before, "pain_before"),
+                    pid=pid,
+                    host=host,
+                )
+            )
+            return _new_id(result)
+
+    def record_step(self, session_id: int, step: StepRecord) -> None:
+        """Store one played block; durable when this returns."""
+        values = {
+            "session_id": session_id,
+            "block": step.block,
+            "step": step.step,
+            "exercise": step.exercise,
+            "variant": step.variant,
+            "side": step.side,
+            "set_number": step.set,
+            "status": StepStatus(step.status).value,
+            "target_seconds": step.target_seconds,
+            "target_reps": step.target_reps,
+            "actual_seconds": step.actual_seconds,
+            "actual_reps": step.actual_reps,
+            "finished_at": to_utc(step.finished_at),
+            "reason": step.reason,
+        }
+        try:
+            with self._write() as connection:
+                connection.execute(sa.insert(steps).values(values))
+        except sa.exc.IntegrityError:
+            missing = self._no_session(session_id)
+            if missing:
+                raise missing from None
+            raise
+
+    def record_event(self, session_id: int, event: EventRecord) -> bool:
+        """Store an event once: False if an event with this id is already stored."""
+        values = {
+            "id": event.id,
+            "session_id": session_id,
+            "kind": EventKind(event.kind).value,
+            "at": float(event.at),
+            "created_at": to_utc(event.created_at),
+            "value": event.value,
+            "step": event.step,
+            "exercise": event.exercise,
+        }
+        try:
+            with self._write() as connection:
+                connection.execute(sa.insert(events).values(values))
+        except sa.exc.IntegrityError:
+            # the same id stored before (or concurrently, by another process): not an error
+            with self._read() as connection:
+                stored = connection.execute(
+                    sa.select(events.c.id).where(events.c.id == event.id)
+                ).first()
+            if stored:
+                return False
+            missing = self._no_session(session_id)
+            if missing:
+                raise missing from None
+            raise
+        return True
+
+    def finish_session(
+        self,
+        session_id: int,
+        *,
+        status: SessionStatus,
+        ended_at: datetime,
+        pain_after: int | None,
+    ) -> None:
+        with self._write() as connection:
+            result = connection.execute(
+                sa.update(sessions)
+                .where(sessions.c.id == session_id)
+                .values(
+                    status=SessionStatus(status).value,
+                    ended_at=to_utc(ended_at),
+                    pain_after=_pain(pain_after, "pain_after"),
+                )
+            )
+        if result.rowcount == 0:
+            raise JournalError(f"no session {session_id} in the journal")
+
+    def set_pain_before(self, session_id: int, pain: int) -> None:
+        with self._write() as connection:
+            result = connection.execute(
+                sa.update(sessions)
+                .where(sessions.c.id == session_id)
+                .values(pain_before=_pain(pain, "pain_before"))
+            )
+        if result.rowcount == 0:
+            raise JournalError(f"no session {session_id} in the journal")
+
+    def session(self, session_id: int) -> SessionRecord | None:
+        """One session with its steps (in the order stored) and events (by ``at``)."""
+        with self._read() as connection:
+            found = self._load(connection, sessions.c.id == session_id, None)
+        return found[0] if found else None
+
+    def sessions(
+        self, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[SessionRecord]:
+        """Sessions started at or after ``since``, newest first, at most ``limit``.
+
+        Three queries whatever the count: sessions, then all their steps, then all their events.
+        """
+        where = None if since is None else sessions.c.started_at >= to_utc(since)
+        with self._read() as connection:
+            return self._load(connection, where, limit)
+
+    def _load(
+        self, connection: Connection, where: sa.ColumnElement[bool] | None, limit: int | None
+    ) -> list[SessionRecord]:
+        newest_first = (sessions.c.started_at.desc(), sessions.c.id.desc())
+        query = sa.select(sessions).order_by(*newest_first)
+        ids = sa.select(sessions.c.id)
+        if where is not None:
+            query, ids = query.where(where), ids.where(where)
+        if limit is not None:
+            query, ids = query.limit(limit), ids.order_by(*newest_first).limit(limit)
+        rows = connection.execute(query).all()
+        if not rows:
+            return []
+        filtered = where is not None or limit is not None
+
+        step_query = sa.select(*_STEP_COLUMNS).order_by(steps.c.id)
+        if filtered:
+            step_query = step_query.where(steps.c.session_id.in_(ids))
+        step_lists: dict[int, list[StepRecord]] = {}
+        for (
+            session_id,
+            block,
+            step,
+            exercise,
+            variant,
+            side,
+            set_number,
+            status,
+            target_seconds,
+            target_reps,
+            actual_seconds,
+            actual_reps,
+            finished_at,
+            reason,
+        ) in connection.execute(step_query).all():
+            record = StepRecord(
+                block,
+                step,
+                exercise,
+                variant,
+                side,
+                set_number,
+                _STEP_STATUS.get(status) or StepStatus(status),
+                target_seconds,
+                target_reps,
+                actual_seconds,
+                actual_reps,
+                finished_at,
+                reason,
+            )
+            found = step_lists.get(session_id)
+            if found is None:
+                step_lists[session_id] = [record]
+            else:
+                found.append(record)
+
+        event_query = sa.select(*_EVENT_COLUMNS).order_by(
+            events.c.at, events.c.created_at, events.c.id
+        )
+        if filtered:
+            event_query = event_query.where(events.c.session_id.in_(ids))
+        event_lists: dict[int, list[EventRecord]] = {}
+        for session_id, id_, kind, at, created_at, value, step, exercise in connection.execute(
+            event_query
+        ).all():
+            event = EventRecord(
+                id_, _EVENT_KIND.get(kind) or EventKind(kind), at, created_at, value, step, exercise
+            )
+            event_lists.setdefault(session_id, []).append(event)
+
+        return [
+            SessionRecord(
+                id=row.id,
+                routine_id=row.routine_id,
+                routine_name=row.routine_name,
+                started_at=row.started_at,
+                status=SessionStatus(row.status),
+                snapshot=row.snapshot,
+                ended_at=row.ended_at,
+                pain_before=row.pain_before,
+                pain_after=row.pain_after,
+                steps=tuple(step_lists.get(row.id, ())),
+                events=tuple(event_lists.get(row.id, ())),
+            )
+            for row in rows
+        ]
+
+    def reap_interrupted(
+        self, now: datetime, alive: Callable[[int | None, str | None], bool]
+    ) -> int:
+        """Mark "running" sessions whose player is gone as "interrupted"; returns how many.
+
+        ``alive(pid, host)`` decides (``pid_alive`` by default in the CLI). A reaped session ends
+        at its last step or event (else when it started), never later than ``now``.
+        """
+        now = to_utc(now)
+        with self._read() as connection:
+            running = connection.execute(
+                sa.select(sessions.c.id, sessions.c.pid, sessions.c.host, sessions.c.started_at)
+                .where(sessions.c.status == SessionStatus.RUNNING.value)
+                .order_by(sessions.c.id)
+            ).all()
+        dead = [row for row in running if not alive(row.pid, row.host)]
+        if not dead:
+            return 0
+        ids = [row.id for row in dead]
+        reaped = 0
+        with self._write() as connection:
+            last_step: dict[int, datetime] = dict(
+                connection.execute(
+                    sa.select(steps.c.session_id, sa.func.max(steps.c.finished_at))
+                    .where(steps.c.session_id.in_(ids))
+                    .group_by(steps.c.session_id)
+                ).all()
+            )
+            last_event: dict[int, datetime] = dict(
+                connection.execute(
+                    sa.select(events.c.session_id, sa.func.max(events.c.created_at))
+                    .where(events.c.session_id.in_(ids))
+                    .group_by(events.c.session_id)
+                ).all()
+            )
+            for row in dead:
+                started: datetime = row.started_at
+                moments = [m for m in (last_step.get(row.id), last_event.get(row.id)) if m]
+                ended = max(started, min(max(moments, default=started), now))
+                result = connection.execute(
+                    sa.update(sessions)
+                    .where(
+                        sessions.c.id == row.id,
+                        sessions.c.status == SessionStatus.RUNNING.value,  # not finished since
+                    )
+                    .values(status=SessionStatus.INTERRUPTED.value, ended_at=ended)
+                )
+                reaped += result.rowcount
+        return reaped
+
+    # ----------------------------------------------------------------------- exercises
+
+    def restore_exercise(self, exercise: str, at: datetime) -> None:
+        """The person puts an exercise back into plans: its earlier trouble no longer counts."""
+        with self._write() as connection:
+            connection.execute(
+                sa.insert(exercise_restores).values(exercise=exercise, at=to_utc(at))
+            )
+
+    def exercise_trouble(self) -> dict[str, int]:
+        """Exercise id -> number of distinct sessions with trouble since its latest restore.
+
+        Trouble in a session: a step of the exercise skipped for pain (``pain_skip``), or the
+        session ended ``safety_stop`` and its latest ``tingling`` or ``pain`` event names the
+        exercise. Only sessions started after the exercise's latest restore count. Exercises
+        without trouble are left out.
+        """
+        with self._read() as connection:
+            latest_restore = sa.func.max(exercise_restores.c.at)
+            restored: dict[str, datetime] = dict(
+                connection.execute(
+                    sa.select(exercise_restores.c.exercise, latest_restore).group_by(
+                        exercise_restores.c.exercise
+                    )
+                ).all()
+            )
+            skips = connection.execute(
+                sa.select(steps.c.exercise, steps.c.session_id, sessions.c.started_at)
+                .join_from(steps, sessions, steps.c.session_id == sessions.c.id)
+                .where(steps.c.status == StepStatus.PAIN_SKIP.value)
+                .distinct()
+            ).all()
+            stop_events = connection.execute(
+                sa.select(events.c.session_id, events.c.exercise, sessions.c.started_at)
+                .join_from(events, sessions, events.c.session_id == sessions.c.id)
+                .where(
+                    sessions.c.status == SessionStatus.SAFETY_STOP.value,
+                    events.c.kind.in_(_TROUBLE_EVENTS),
+                )
+                .order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
+            ).all()
+        stops: dict[int, tuple[str | None, datetime]] = {}
+        for session_id, exercise, started_at in stop_events:
+            stops[session_id] = (exercise, started_at)  # the latest one wins
+        troubled: dict[str, set[int]] = {}
+        candidates = [(e, s, t) for e, s, t in skips]
+        candidates += [(e, s, t) for s, (e, t) in stops.items() if e is not None]
+        for exercise, session_id, started_at in candidates:
+            since = restored.get(exercise)
+            if since is None or started_at > since:
+                troubled.setdefault(exercise, set()).add(session_id)
+        return {exercise: len(ids) for exercise, ids in sorted(troubled.items())}

@@ -1,0 +1,155 @@
+"""The journal's tables, as SQLAlchemy Core (no ORM: it costs import time and buys nothing here).
+
+This is the *current* shape of the schema. Migrations (``migrations/versions``) are frozen copies
+that build it step by step; ``tests/journal`` checks that the migrated database matches these
+definitions, so a change here without a migration fails the tests.
+
+Ready for several people later: every table has a surrogate integer key (events: their UUID) and
+nothing is keyed by a value that only makes sense for one person, so a ``users`` table and a
+``user_id`` column can be added by a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def to_utc(value: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is refused rather than guessed at."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"timestamp {value.isoformat()} has no timezone")
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware instant, stored in UTC and always read back aware (in UTC).
+
+    SQLite keeps no offset (it stores text), so values are converted to UTC before storing and
+    UTC is attached when reading.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# Red-flag screenings (core/safety.py). answers: question id -> bool; reasons: question ids.
+screenings = sa.Table(
+    "screenings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("taken_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("age", sa.Float, nullable=False),
+    sa.Column("cleared_at", UTCDateTime, nullable=True),  # a clinician checked the person
+)
+
+# "Something new was reported": the next session needs a new screening first.
+rescreen_requests = sa.Table(
+    "rescreen_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("routine_id", sa.String(100), nullable=False),
+    sa.Column("routine_name", sa.String(200), nullable=False),
+    # {"routine": routine dict, "blocks": [block dicts]}: what was planned, as played
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("started_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("pain_before", sa.Integer, nullable=True),
+    sa.Column("pain_after", sa.Integer, nullable=True),
+    # who is playing it: a "running" session whose process is gone was interrupted
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("host", sa.String(255), nullable=True),
+    sa.CheckConstraint("pain_before BETWEEN 0 AND 10", name="pain_before_range"),
+    sa.CheckConstraint("pain_after BETWEEN 0 AND 10", name="pain_after_range"),
+)
+
+# One block of the timeline played: a hold, set of reps or timed flow, on one side.
+steps = sa.Table(
+    "steps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "session_id",
+        sa.Integer,
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("block", sa.Integer, nullable=False),
+    sa.Column("step", sa.Integer, nullable=False),
+    sa.Column("exercise", sa.String(100), nullable=False),
+    sa.Column("variant", sa.String(100), nullable=False),
+    sa.Column("side", sa.String(20), nullable=True),
+    sa.Column("set_number", sa.Integer, nullable=False),  # StepRecord.set ("set" is SQL)
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("target_seconds", sa.Integer, nullable=False),
+    sa.Column("target_reps", sa.Integer, nullable=True),
+    sa.Column("actual_seconds", sa.Integer, nullable=False),
+    sa.Column("actual_reps", sa.Integer, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+# What happened during a session (pain reports, pause, skip...). The id is a UUID made where the
+# event was seen, so storing the same event twice (a retry, two players) keeps one row.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "session_id",
+        sa.Integer,
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # seconds into the timeline
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("value", sa.Integer, nullable=True),
+    sa.Column("step", sa.Integer, nullable=True),
+    sa.Column("exercise", sa.String(100), nullable=True),
+)
+
+# The person put an exercise back into plans after trouble: trouble before this is forgiven.
+exercise_restores = sa.Table(
+    "exercise_restores",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("exercise", sa.String(100), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+)

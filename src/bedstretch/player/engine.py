@@ -1,0 +1,289 @@
+"""The player's loop: fire cues on time, take commands, guard against pain, keep the journal.
+
+Everything here goes through small interfaces (clock, input, view, speaker, recorder), so the
+same loop runs a person's session on a terminal, a scripted one on a pipe, and tests on a
+FakeClock without sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Protocol
+
+from bedstretch.core import playback as pb
+from bedstretch.core.frame import Frame, frame
+from bedstretch.core.playback import BlockResult, Command, CommandKind, Fired, Playback, Status
+from bedstretch.core.records import EventKind, EventRecord, StepRecord, StepStatus
+from bedstretch.core.routines import Routine
+from bedstretch.core.safety import Action, Report, check_pain
+from bedstretch.core.timeline import Timeline
+from bedstretch.player.clock import Clock
+from bedstretch.player.inputs import Input
+
+RENDER_SLACK = 0.004  # seconds: never draw when a cue is due sooner than this
+REFRESH = 0.1  # seconds between screen refreshes while playing
+
+
+class View(Protocol):
+    """Where the person sees the session: a full screen, or plain lines."""
+
+    live: bool  # redraws frames (terminal) rather than printing cues (pipe)
+
+    def cue(self, fired: Fired) -> None: ...
+    def draw(self, frame: Frame, message: str, prompt: str) -> None: ...
+    def notice(self, text: str) -> None: ...
+
+
+class Speaker(Protocol):
+    def say(self, text: str, *, deadline: float | None = None) -> None: ...
+    def tone(self, kind: str) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Recorder(Protocol):
+    """The journal, as the player needs it."""
+
+    def record_step(self, session_id: int, step: StepRecord) -> None: ...
+    def record_event(self, session_id: int, event: EventRecord) -> bool: ...
+    def request_rescreen(self, at: datetime, reason: str) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Player:
+    routine: Routine
+    timeline: Timeline
+    clock: Clock
+    source: Input
+    view: View
+    speaker: Speaker
+    recorder: Recorder
+    session_id: int
+    baseline: int  # pain before, 0-10
+    speed: float = 1.0
+    cue_log: IO[str] | None = None
+    spoken: Callable[[Fired], tuple[str | None, str | None]] = lambda f: (None, None)
+    wall: Callable[[], datetime] = utcnow
+    message: str = ""
+    prompt: str = ""
+    _pain_digits: str | None = None
+    _confirm_quit: bool = False
+    state: Playback = field(init=False)
+
+    def run(self) -> Status:
+        """Play to the end (or a stop); returns how it ended."""
+        self.state = pb.start(self.timeline, self.clock.now(), self.speed)
+        last_draw = -1.0
+        while not self.state.over:
+            self.state, outputs = pb.tick(self.state, self.clock.now())
+            self._handle(outputs)
+            if self.state.over:
+                break
+            now = self.clock.now()
+            due = self.state.next_due()
+            room = due is None or due - now > RENDER_SLACK  # drawing never delays a cue
+            if self.view.live and room and (now - last_draw >= REFRESH or outputs or due is None):
+                self._draw(now)
+                last_draw = now
+            timeout = None if due is None else max(0.0, due - self.clock.now())
+            if self.view.live and self.state.status is Status.PLAYING:
+                timeout = REFRESH if timeout is None else min(timeout, REFRESH)
+            got = self.source.wait(timeout)
+            if got is not None:
+                self._input(got)
+        self._draw(self.clock.now())
+        return self.state.status
+
+    # ----------------------------------------------------------------- effects
+
+    def _handle(self, outputs: list[pb.Output]) -> None:
+        for out in outputs:
+            if isinstance(out, Fired):
+                self._fire(out)
+            else:
+                self._record(out)
+
+    def _fire(self, fired: Fired) -> None:
+        if self.cue_log is not None:
+            cue = fired.cue
+            line = {
+                "at": cue.at,
+                "kind": cue.kind.value,
+                "exercise": cue.exercise,
+                "side": cue.side,
+                "scheduled": round(fired.scheduled, 6),
+                "actual": round(fired.actual, 6),
+            }
+            self.cue_log.write(json.dumps(line) + "\n")
+            self.cue_log.flush()
+        self.view.cue(fired)
+        text, tone = self.spoken(fired)
+        if tone:
+            self.speaker.tone(tone)
+        if text:  # stale after half a second: late speech is dropped, never queued behind
+            self.speaker.say(text, deadline=fired.scheduled + 0.5)
+
+    def _record(self, result: BlockResult) -> None:
+        block = result.block
+        self.recorder.record_step(
+            self.session_id,
+            StepRecord(
+                block=block.index,
+                step=block.step,
+                exercise=block.exercise,
+                variant=block.variant,
+                side=block.side,
+                set=block.set,
+                status=result.status,
+                target_seconds=block.target_seconds,
+                target_reps=block.target_reps,
+                actual_seconds=result.actual_seconds,
+                actual_reps=result.actual_reps,
+                finished_at=self.wall(),
+                reason=result.reason,
+            ),
+        )
+
+    def _event(self, kind: EventKind, value: int | None = None) -> None:
+        now = self.clock.now()
+        step = self.state.current_step(now)
+        exercise = self.routine.steps[step].exercise.id if step is not None else None
+        self.recorder.record_event(
+            self.session_id,
+            EventRecord(
+                id=str(uuid.uuid4()),
+                kind=kind,
+                at=round(self.state.position(now), 3),
+                created_at=self.wall(),
+                value=value,
+                step=step,
+                exercise=exercise,
+            ),
+        )
+
+    def _draw(self, now: float) -> None:
+        self.view.draw(frame(self.state, self.routine, now), self.message, self.prompt)
+
+    # ----------------------------------------------------------------- commands
+
+    def _input(self, got: Command | str) -> None:
+        command = got if isinstance(got, Command) else self._key(got)
+        if command is not None:
+            self.command(command)
+        if self.view.live:
+            self._draw(self.clock.now())
+
+    def _key(self, key: str) -> Command | None:
+        """Terminal keys, with two small modes: typing a pain number, and confirming quit."""
+        if self._pain_digits is not None:
+            if key.isdigit() and len(self._pain_digits) < 2:
+                self._pain_digits += key
+                self.prompt = (
+                    f"Pain now, 0-10: {self._pain_digits}_  (Enter to send, Esc to cancel)"
+                )
+                return None
+            if key == "enter" and self._pain_digits and int(self._pain_digits) <= 10:
+                value = int(self._pain_digits)
+                self._pain_digits, self.prompt = None, ""
+                return Command(CommandKind.PAIN, value)
+            if key == "backspace":
+                self._pain_digits = self._pain_digits[:-1]
+                self.prompt = (
+                    f"Pain now, 0-10: {self._pain_digits}_  (Enter to send, Esc to cancel)"
+                )
+                return None
+            if key == "escape":
+                self._pain_digits, self.prompt = None, ""
+            return None
+        if self._confirm_quit:
+            self._confirm_quit, self.prompt = False, ""
+            return Command(CommandKind.QUIT) if key in ("y", "q", "enter") else None
+        mapping = {
+            "space": CommandKind.TOGGLE,
+            "n": CommandKind.SKIP,
+            "right": CommandKind.SKIP,
+            "b": CommandKind.BACK,
+            "left": CommandKind.BACK,
+            "s": CommandKind.SHARP,
+            "t": CommandKind.TINGLING,
+        }
+        if key == "p":
+            self._pain_digits = ""
+            self.prompt = "Pain now, 0-10: _  (type a number, Enter to send, Esc to cancel)"
+            return None
+        if key == "q":
+            self._confirm_quit = True
+            self.prompt = "Stop the session? [y] yes, stop   [any other key] carry on"
+            return None
+        kind = mapping.get(key)
+        return Command(kind) if kind else None
+
+    def command(self, command: Command) -> None:
+        now = self.clock.now()
+        kind = command.kind
+        if kind is CommandKind.TOGGLE:
+            kind = CommandKind.RESUME if self.state.status is Status.PAUSED else CommandKind.PAUSE
+        if kind is CommandKind.PAUSE:
+            self.state = pb.pause(self.state, now)
+            self.speaker.stop()
+            self._event(EventKind.PAUSE)
+        elif kind is CommandKind.RESUME:
+            self.state = pb.resume(self.state, now)
+            self._event(EventKind.RESUME)
+        elif kind is CommandKind.SKIP:
+            self._event(EventKind.SKIP)
+            self.speaker.stop()
+            self.state, results = pb.skip(self.state, now)
+            self._handle(list(results))
+        elif kind is CommandKind.BACK:
+            self._event(EventKind.BACK)
+            self.speaker.stop()
+            self.state = pb.back(self.state, now)
+        elif kind is CommandKind.QUIT:
+            self._event(EventKind.STOP)
+            self.speaker.stop()
+            self.state, results = pb.stop(self.state, now, reason="stopped by you")
+            self._handle(list(results))
+            self.message = "Session stopped. What you did so far is saved."
+        else:
+            self._pain(command)
+
+    def _pain(self, command: Command) -> None:
+        report = {
+            CommandKind.PAIN: Report.PAIN,
+            CommandKind.SHARP: Report.SHARP,
+            CommandKind.TINGLING: Report.TINGLING,
+        }[command.kind]
+        event = {
+            Report.PAIN: EventKind.PAIN,
+            Report.SHARP: EventKind.SHARP,
+            Report.TINGLING: EventKind.TINGLING,
+        }[report]
+        self._event(event, command.value)
+        verdict = check_pain(report, command.value, self.baseline)
+        now = self.clock.now()
+        if verdict.action is Action.STOP_SESSION:
+            self.speaker.stop()
+            self.state, results = pb.stop(self.state, now, safety=True, reason=verdict.reason)
+            self._handle(list(results))
+            if report is Report.TINGLING:
+                self.recorder.request_rescreen(self.wall(), "tingling or numbness in a session")
+            self.message = f"Stopped for your safety ({verdict.reason}). {verdict.advice}"
+        elif verdict.action is Action.SKIP_STRETCH:
+            if self.state.current_step(now) is None:
+                self.message = f"Noted: {verdict.reason}. Rest until the next stretch starts."
+                return
+            self.speaker.stop()
+            self.state, results = pb.skip(self.state, now, StepStatus.PAIN_SKIP, verdict.reason)
+            self._handle(list(results))
+            self.message = f"Skipped ({verdict.reason}). {verdict.advice}"
+        else:
+            self.message = f"Noted: {verdict.reason}."
+        self.view.notice(self.message)

@@ -1,0 +1,110 @@
+"""Drawing a Frame: a full-screen rich layout for terminals, and plain lines for pipes."""
+
+from __future__ import annotations
+
+from rich.align import Align
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from bedstretch.core.frame import Frame
+from bedstretch.core.playback import Fired, Status
+from bedstretch.tables import mmss
+
+# A 5-row block font for the countdown: readable from a pillow at arm's length.
+DIGITS = {
+    "0": ["███", "█ █", "█ █", "█ █", "███"],
+    "1": [" ██", "  █", "  █", "  █", "  █"],
+    "2": ["███", "  █", "███", "█  ", "███"],
+    "3": ["███", "  █", "███", "  █", "███"],
+    "4": ["█ █", "█ █", "███", "  █", "  █"],
+    "5": ["███", "█  ", "███", "  █", "███"],
+    "6": ["███", "█  ", "███", "█ █", "███"],
+    "7": ["███", "  █", "  █", "  █", "  █"],
+    "8": ["███", "█ █", "███", "█ █", "███"],
+    "9": ["███", "█ █", "███", "  █", "███"],
+    ":": ["   ", " █ ", "   ", " █ ", "   "],
+}
+KEYS = "[space] pause  [n] skip  [b] back  [p] pain  [s] sharp pain  [t] tingling  [q] quit"
+BREATH_WIDTH = 20
+
+
+def big_number(value: int) -> list[str]:
+    """Rows of ``value`` in the block font, doubled in width."""
+    text = str(value) if value < 60 else mmss(value)
+    rows = []
+    for r in range(5):
+        rows.append("  ".join("".join(ch * 2 for ch in DIGITS[c][r]) for c in text))
+    return rows
+
+
+def breath_bar(frame: Frame) -> Text:
+    """A bar that fills on the in-breath and empties on the out-breath."""
+    if frame.breath is None:
+        return Text("")
+    if frame.breath == "in":
+        filled, label = round(frame.breath_progress * BREATH_WIDTH), "Breathe in "
+    elif frame.breath == "out":
+        filled, label = round((1 - frame.breath_progress) * BREATH_WIDTH), "Breathe out"
+    else:
+        filled, label = BREATH_WIDTH, "Hold       "
+    bar = Text(label + "  ", style="bold cyan")
+    bar.append("█" * filled, style="cyan")
+    bar.append("░" * (BREATH_WIDTH - filled), style="grey42")
+    return bar
+
+
+def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
+    """The whole screen for one frame."""
+    parts: list[RenderableType] = []
+    if frame.exercise:
+        title = Text(frame.exercise, style="bold")
+        details = [d for d in (frame.position, _side(frame), _set(frame)) if d]
+        if details:
+            title.append("   " + " · ".join(details), style="grey70")
+        parts.append(title)
+    else:
+        parts.append(Text(frame.routine, style="bold"))
+    phase = Text(frame.phase.upper(), style="bold yellow" if frame.phase == "hold" else "yellow")
+    if frame.side and frame.phase not in ("instructions", "move"):
+        phase.append(f"  ·  {frame.side.upper()} SIDE", style="bold cyan")
+    parts.append(phase)
+    if frame.countdown is not None and frame.phase not in ("instructions", "welcome", "done"):
+        parts.append(Align.center(Text("\n".join(big_number(frame.countdown)), style="bold green")))
+    if frame.rep is not None and frame.reps:
+        parts.append(Align.center(Text(f"repetition {frame.rep} of {frame.reps}", style="bold")))
+    parts.append(Align.center(breath_bar(frame)))
+    parts.append(Text(frame.text, style="italic"))
+    if frame.instructions:
+        steps = Text()
+        for i, line in enumerate(frame.instructions):
+            style = "bold white" if i == frame.instruction else "grey62"
+            steps.append(f"{i + 1}. {line}\n", style=style)
+        parts.append(steps)
+    if frame.next_exercise:
+        parts.append(Text(f"Next: {frame.next_exercise}", style="grey70"))
+    if message:
+        parts.append(Text(message, style="bold red"))
+    if frame.status is Status.PAUSED:
+        parts.append(Text("PAUSED: press space to go on", style="bold magenta"))
+    parts.append(Text(prompt or KEYS, style="bold" if prompt else "grey50"))
+    step = f"step {frame.step_number} of {frame.step_count}" if frame.step_number else "starting"
+    subtitle = f"{step} · {mmss(frame.left)} left"
+    return Panel(Group(*parts), title=frame.routine, subtitle=subtitle, padding=(0, 2))
+
+
+def _side(frame: Frame) -> str:
+    return f"{frame.side} side" if frame.side else ""
+
+
+def _set(frame: Frame) -> str:
+    if frame.set and frame.sets and frame.sets > 1:
+        return f"set {frame.set} of {frame.sets}"
+    return ""
+
+
+def plain_line(fired: Fired) -> str:
+    """One fired cue as a line for pipes and logs: ``mm:ss kind [side rep] text``."""
+    cue = fired.cue
+    where = " ".join(x for x in (cue.side or "", f"rep {cue.rep}" if cue.rep else "") if x)
+    return f"{mmss(cue.at)}  {cue.kind.value:<12} {where + '  ' if where else ''}{cue.text}"
