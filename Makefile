@@ -13,21 +13,37 @@ export UV_PYTHON := $(PYTHON)
 # Byte-compile on install: a CLI that starts in a bed should not compile its imports every time.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test lint typecheck unit bench docs lock clean
+# Debian packages: espeak-ng speaks the cues (and the voice tests listen to real speech).
+DEBIAN_PACKAGES := espeak-ng
 
-run: $(VENV)/.synced
-	$(BIN)/bedstretch timeline morning --summary
+.PHONY: run test system bench docs lock clean
 
-test: $(VENV)/.synced
+run: system $(VENV)/.synced
+	$(BIN)/bedstretch start
+
+test: system $(VENV)/.synced
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m bedstretch.clidoc --check docs/cli.md
 	$(BIN)/pytest
 
+# Installs only what is missing; apt-get update first, as a fresh machine has no package lists.
+system:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/planning.py
+	$(BIN)/python benchmarks/cue_timing.py
+	$(BIN)/python benchmarks/first_frame.py
 
 docs: $(VENV)/.synced
 	$(BIN)/python -m bedstretch.clidoc > docs/cli.md

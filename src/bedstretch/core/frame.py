@@ -16,18 +16,19 @@ from bedstretch.core.timeline import Cue, CueKind
 BREATHS = {CueKind.INHALE: "in", CueKind.EXHALE: "out", CueKind.PAUSE: "hold"}
 PHASES = {
     CueKind.START: "welcome",
-    CueKind.MOVE: "move",
-    CueKind.EXERCISE: "instructions",
-    CueKind.STEP: "instructions",
+    CueKind.MOVE: "change position",
+    CueKind.EXERCISE: "how to do it",
+    CueKind.STEP: "how to do it",
     CueKind.GET_READY: "get ready",
     CueKind.HOLD: "hold",
-    CueKind.FLOW: "flow",
-    CueKind.REP: "reps",
+    CueKind.FLOW: "keep going",
+    CueKind.REP: "repetitions",
     CueKind.RELEASE: "release",
     CueKind.SWITCH_SIDES: "switch sides",
     CueKind.REST: "rest",
     CueKind.END: "done",
 }
+INSTRUCTIONS = PHASES[CueKind.STEP]
 SAID = set(PHASES) | {
     CueKind.FORM,
     CueKind.COUNTDOWN,
@@ -111,7 +112,7 @@ def frame(p: Playback, routine: Routine, now: float) -> Frame:
         sets = current.prescription.sets
         reps = current.prescription.reps
         said_step = _latest(cues, upto, {CueKind.STEP}, step)
-        if said_step is not None and phase == "instructions":
+        if said_step is not None and phase == INSTRUCTIONS:
             instruction = instructions.index(said_step.text)
         if step + 1 < len(routine.steps):
             next_exercise = routine.steps[step + 1].variant.name

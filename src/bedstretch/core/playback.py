@@ -151,14 +151,14 @@ def tick(p: Playback, now: float) -> tuple[Playback, list[Output]]:
     cues = p.timeline.cues
     while index < len(cues) and p.due(index) <= now:
         cue = cues[index]
-        out.append(Fired(cue, index, p.due(index), now))
-        if cue.kind is CueKind.RELEASE:
+        if cue.kind is CueKind.RELEASE:  # the result comes first: once "release" shows, it is kept
             block = _block_ending(p.timeline, cue)
             if block is not None and block.index not in reported:
                 reported.add(block.index)
                 out.append(
                     BlockResult(block, StepStatus.DONE, block.target_seconds, block.target_reps)
                 )
+        out.append(Fired(cue, index, p.due(index), now))
         if cue.kind is CueKind.END:
             status = Status.FINISHED
         index += 1

@@ -26,6 +26,7 @@ from bedstretch.player.inputs import Input
 
 RENDER_SLACK = 0.004  # seconds: never draw when a cue is due sooner than this
 REFRESH = 0.1  # seconds between screen refreshes while playing
+MESSAGE_SECONDS = 15  # timeline seconds a pain-guard message stays on screen
 
 
 class View(Protocol):
@@ -72,6 +73,7 @@ class Player:
     spoken: Callable[[Fired], tuple[str | None, str | None]] = lambda f: (None, None)
     wall: Callable[[], datetime] = utcnow
     message: str = ""
+    message_at: float = 0.0  # timeline position when the message was set
     prompt: str = ""
     _pain_digits: str | None = None
     _confirm_quit: bool = False
@@ -169,7 +171,15 @@ class Player:
         )
 
     def _draw(self, now: float) -> None:
+        stale = self.state.position(now) - self.message_at > MESSAGE_SECONDS
+        if self.message and stale and not self.state.over:
+            self.message = ""
         self.view.draw(frame(self.state, self.routine, now), self.message, self.prompt)
+
+    def _say(self, message: str) -> None:
+        self.message = message
+        self.message_at = self.state.position(self.clock.now())
+        self.view.notice(message)
 
     # ----------------------------------------------------------------- commands
 
@@ -251,7 +261,7 @@ class Player:
             self.speaker.stop()
             self.state, results = pb.stop(self.state, now, reason="stopped by you")
             self._handle(list(results))
-            self.message = "Session stopped. What you did so far is saved."
+            self._say("Session stopped. What you did so far is saved.")
         else:
             self._pain(command)
 
@@ -275,15 +285,14 @@ class Player:
             self._handle(list(results))
             if report is Report.TINGLING:
                 self.recorder.request_rescreen(self.wall(), "tingling or numbness in a session")
-            self.message = f"Stopped for your safety ({verdict.reason}). {verdict.advice}"
+            self._say(f"Stopped for your safety ({verdict.reason}). {verdict.advice}")
         elif verdict.action is Action.SKIP_STRETCH:
             if self.state.current_step(now) is None:
-                self.message = f"Noted: {verdict.reason}. Rest until the next stretch starts."
+                self._say(f"Noted: {verdict.reason}. Rest until the next stretch starts.")
                 return
             self.speaker.stop()
             self.state, results = pb.skip(self.state, now, StepStatus.PAIN_SKIP, verdict.reason)
             self._handle(list(results))
-            self.message = f"Skipped ({verdict.reason}). {verdict.advice}"
+            self._say(f"Skipped ({verdict.reason}). {verdict.advice}")
         else:
-            self.message = f"Noted: {verdict.reason}."
-        self.view.notice(self.message)
+            self._say(f"Noted: {verdict.reason}.")

@@ -100,17 +100,34 @@ class LineInput:
 
 
 class KeyInput:
-    """Single keys from a terminal in cbreak mode (arrows decoded)."""
+    """Single keys from a terminal in cbreak mode (arrows decoded; fast typing split up)."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self.pending: list[str] = []
 
     def wait(self, timeout: float | None) -> Command | str | None:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return None
-        data = os.read(self.fd, 32).decode("utf-8", "replace")
-        return KEY_NAMES.get(data, data[:1].lower() if data else None)
+        if not self.pending:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return None
+            self.pending = split_keys(os.read(self.fd, 64).decode("utf-8", "replace"))
+        return self.pending.pop(0) if self.pending else None
+
+
+def split_keys(data: str) -> list[str]:
+    """Key names in a chunk read from a terminal: "3\r" is two keys, an arrow is one."""
+    keys = []
+    i = 0
+    while i < len(data):
+        if data.startswith("\x1b[", i) and i + 2 < len(data):
+            keys.append(KEY_NAMES.get(data[i : i + 3], "escape"))
+            i += 3
+            continue
+        ch = data[i]
+        keys.append(KEY_NAMES.get(ch, ch.lower()))
+        i += 1
+    return keys
 
 
 @contextlib.contextmanager

@@ -7,8 +7,9 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from bedstretch.core.frame import Frame
+from bedstretch.core.frame import INSTRUCTIONS, PHASES, Frame
 from bedstretch.core.playback import Fired, Status
+from bedstretch.core.timeline import CueKind
 from bedstretch.tables import mmss
 
 # A 5-row block font for the countdown: readable from a pillow at arm's length.
@@ -66,15 +67,17 @@ def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
     else:
         parts.append(Text(frame.routine, style="bold"))
     phase = Text(frame.phase.upper(), style="bold yellow" if frame.phase == "hold" else "yellow")
-    if frame.side and frame.phase not in ("instructions", "move"):
+    if frame.side and frame.phase not in (INSTRUCTIONS, PHASES[CueKind.MOVE]):
         phase.append(f"  ·  {frame.side.upper()} SIDE", style="bold cyan")
     parts.append(phase)
-    if frame.countdown is not None and frame.phase not in ("instructions", "welcome", "done"):
+    quiet = (INSTRUCTIONS, PHASES[CueKind.START], PHASES[CueKind.END])
+    if frame.countdown is not None and frame.phase not in quiet:
         parts.append(Align.center(Text("\n".join(big_number(frame.countdown)), style="bold green")))
     if frame.rep is not None and frame.reps:
         parts.append(Align.center(Text(f"repetition {frame.rep} of {frame.reps}", style="bold")))
     parts.append(Align.center(breath_bar(frame)))
-    parts.append(Text(frame.text, style="italic"))
+    if frame.instruction is None:  # an instruction being said is highlighted in the list instead
+        parts.append(Text(frame.text, style="italic"))
     if frame.instructions:
         steps = Text()
         for i, line in enumerate(frame.instructions):

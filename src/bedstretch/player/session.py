@@ -275,11 +275,13 @@ def _play(
         cue_log=log,
         spoken=_spoken,
     )
+    interrupted = False
     try:
         with _terminate_as_interrupt():
             try:
                 status = player.run()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop and save, ask nothing more
+                interrupted = True
                 player.command(Command(CommandKind.QUIT))
                 status = player.state.status
     finally:
@@ -287,7 +289,7 @@ def _play(
         if log is not None:
             log.close()
     pain_after = options.pain_after
-    if pain_after is None and status is not Status.SAFETY_STOPPED:
+    if pain_after is None and status is not Status.SAFETY_STOPPED and not interrupted:
         pain_after = _ask_pain(view, source, "And how much does it hurt now?", "--pain-after")
     final = STATUS.get(status, SessionStatus.STOPPED)
     journal.finish_session(session_id, status=final, ended_at=utcnow(), pain_after=pain_after)
