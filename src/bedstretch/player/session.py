@@ -285,12 +285,14 @@ def _play(
                 player.command(Command(CommandKind.QUIT))
                 status = player.state.status
     finally:
-        speaker.close()
         if log is not None:
             log.close()
-    pain_after = options.pain_after
-    if pain_after is None and status is not Status.SAFETY_STOPPED and not interrupted:
-        pain_after = _ask_pain(view, source, "And how much does it hurt now?", "--pain-after")
+    try:
+        pain_after = options.pain_after
+        if pain_after is None and status is not Status.SAFETY_STOPPED and not interrupted:
+            pain_after = _ask_pain(view, source, "And how much does it hurt now?", "--pain-after")
+    finally:  # let the closing words finish (a speed-1 session), unless stopped by a signal
+        speaker.close(wait=0.0 if interrupted or options.speed != 1 else 3.0)
     final = STATUS.get(status, SessionStatus.STOPPED)
     journal.finish_session(session_id, status=final, ended_at=utcnow(), pain_after=pain_after)
     if isinstance(view, ScreenView):
