@@ -13,8 +13,9 @@ export UV_PYTHON := $(PYTHON)
 # Byte-compile on install: a CLI that starts in a bed should not compile its imports every time.
 export UV_COMPILE_BYTECODE := 1
 
-# Debian packages: espeak-ng speaks the cues (and the voice tests listen to real speech).
-DEBIAN_PACKAGES := espeak-ng
+# Debian packages: espeak-ng speaks the cues (and the voice tests listen to real speech);
+# chromium is the real browser the figure (and page) tests drive through playwright.
+DEBIAN_PACKAGES := espeak-ng chromium
 
 .PHONY: run test system bench docs lock clean
 
@@ -44,6 +45,9 @@ bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/planning.py
 	$(BIN)/python benchmarks/cue_timing.py
 	$(BIN)/python benchmarks/first_frame.py
+	$(BIN)/python benchmarks/gallery.py
+	cd benchmarks && ../$(BIN)/python progress.py --postgres
+	cd benchmarks && ../$(BIN)/python export.py
 
 docs: $(VENV)/.synced
 	$(BIN)/python -m bedstretch.clidoc > docs/cli.md

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bedstretch.core.body import Figure
 from bedstretch.core.exercises import (
     TARGET_AREAS,
     Breath,
@@ -29,6 +30,7 @@ from bedstretch.core.exercises import (
 )
 from bedstretch.core.positions import Moves, Transition
 from bedstretch.core.routines import Prescription, Routine, Step
+from bedstretch.figures import FigureSpec, build_figure, parse_figure, remember
 
 SHIPPED = Path(__file__).parent / "content"
 SHIPPED_SHOWN = "bedstretch/content/"  # how shipped files are named in problems
@@ -66,6 +68,7 @@ class Catalog:
     routines: dict[str, Routine]
     moves: Moves
     origins: dict[str, str] = field(default_factory=dict)  # "exercise:id" -> file shown to people
+    figures: dict[tuple[str, str], Figure] = field(default_factory=dict)  # (exercise, variant)
 
     def find_exercise(self, name: str) -> Exercise | None:
         """By id, or by name or alias ignoring case."""
@@ -215,7 +218,7 @@ EXERCISE_FIELDS = {
 }  # fmt: skip
 VARIANT_FIELDS = {
     "position", "per_side", "hold_seconds", "reps", "duration_seconds", "sets", "cycle", "steps",
-    "form", "breathing", "side_text", "equipment", "sources",
+    "form", "breathing", "side_text", "equipment", "sources", "figure",
 }  # fmt: skip
 SIDE_FIELDS = {"side", "other", "Side"}
 DOSE_FIELDS = {"hold_seconds", "reps", "duration_seconds", "cycle"}
@@ -238,6 +241,7 @@ def _variant_values(f: _Fields) -> dict[str, Any]:
         "cycle": lambda k: _cycle(f, k),
         "equipment": lambda k: _equipment(f, k),
         "sources": lambda k: _sources(f, k),
+        "figure": lambda k: _figure(f, k),
     }
     for key, read in readers.items():
         if key in f.data:
@@ -292,6 +296,35 @@ def _sources(f: _Fields, key: str) -> tuple[Source, ...] | None:
         if file and item:
             found.append(Source(file, item))
     return tuple(found)
+
+
+def _figure(f: _Fields, key: str) -> FigureSpec | None:
+    """The [figure] table's own checks (joints, ranges, timing); see bedstretch.figures."""
+    spec, found = parse_figure(f.data[key], key)
+    for field_name, message in found:
+        f.problems.append(Problem(f.file, f"{f.prefix}{field_name}", message))
+    return spec
+
+
+def _add_figure(
+    f: _Fields,
+    drawn: dict[str, Figure],
+    variant: Variant,
+    spec: FigureSpec | None,
+    where: str,
+    targets: tuple[str, ...],
+) -> None:
+    """Check a variant's figure against its position and cycle (the bed!) and keep it."""
+    if spec is None:
+        return
+    dose = variant.dose
+    figure, found = build_figure(spec, variant.position, dose.per_side, targets, dose.cycle)
+    for field_name, message in found:
+        problem = Problem(f.file, f"{where}{field_name}", message)
+        if problem not in f.problems:  # an inherited figure reports once, where it is written
+            f.problems.append(problem)
+    if figure is not None:
+        drawn[variant.id] = figure
 
 
 def _build_variant(
@@ -362,8 +395,16 @@ def _build_variant(
     )
 
 
-def parse_exercise(file: str, data: dict[str, Any], problems: list[Problem]) -> Exercise | None:
-    """Build an Exercise from one parsed TOML file, appending every problem found."""
+def parse_exercise(
+    file: str,
+    data: dict[str, Any],
+    problems: list[Problem],
+    figures: dict[tuple[str, str], Figure] | None = None,
+) -> Exercise | None:
+    """Build an Exercise from one parsed TOML file, appending every problem found.
+
+    The figures of its variants (those that have one) go into ``figures`` when it is given.
+    """
     before = len(problems)
     f = _Fields(file, data, problems)
     f.unknown(EXERCISE_FIELDS | VARIANT_FIELDS)
@@ -385,15 +426,21 @@ def parse_exercise(file: str, data: dict[str, Any], problems: list[Problem]) -> 
 
     base = _variant_values(f)
     variants = []
+    drawn: dict[str, Figure] = {}
     default = _build_variant(f, default_id, default_name, base, "")
     if default is not None:
         variants.append(default)
+        _add_figure(f, drawn, default, base.get("figure"), "", targets)
     seen = {default_id}
     for extra in f.tables("variants"):
         extra.unknown(VARIANT_FIELDS | {"id", "name"})
         vid, vname = extra.slug("id"), extra.text("name")
         own = _variant_values(extra)
         inherited = dict(base)
+        if "figure" not in own and own.get("position", base.get("position")) != base.get(
+            "position"
+        ):
+            inherited.pop("figure", None)  # a figure is drawn for its position: not inherited
         if DOSE_FIELDS & own.keys():  # a variant's dose replaces the default's dose as a whole
             for key in DOSE_FIELDS:
                 inherited.pop(key, None)
@@ -407,8 +454,14 @@ def parse_exercise(file: str, data: dict[str, Any], problems: list[Problem]) -> 
         variant = _build_variant(f, vid, vname, values, extra.prefix)
         if variant is not None:
             variants.append(variant)
+            where = extra.prefix if "figure" in own else ""
+            _add_figure(f, drawn, variant, values.get("figure"), where, targets)
     if len(problems) > before or ex_id is None or name is None or summary is None:
         return None
+    if figures is not None:
+        for stale in [k for k in figures if k[0] == ex_id]:
+            del figures[stale]  # a later file with this id replaces the exercise, figures too
+        figures.update({(ex_id, vid): figure for vid, figure in drawn.items()})
     return Exercise(
         id=ex_id,
         name=name,
@@ -553,8 +606,13 @@ def load_catalog(user_dir: Path | None = None) -> Catalog:
     moves = parse_positions(positions[1], data or {}, problems)
 
     origins: dict[str, str] = {}
+    figures: dict[tuple[str, str], Figure] = {}
     exercises = _load_layered(
-        layers, "exercises", origins, problems, lambda shown, d: parse_exercise(shown, d, problems)
+        layers,
+        "exercises",
+        origins,
+        problems,
+        lambda shown, d: parse_exercise(shown, d, problems, figures),
     )
     for role in (Role.OPENING, Role.CLOSING):
         holders = sorted(  # the shipped one keeps the role; a user's second one is the problem
@@ -578,7 +636,9 @@ def load_catalog(user_dir: Path | None = None) -> Catalog:
     )
     if problems:
         raise ContentError(problems)
-    return Catalog(exercises, routines, moves, origins)
+    figures = {k: v for k, v in figures.items() if k[0] in exercises}
+    remember(figures, exercises)  # players that know only ids (a Frame) draw from these
+    return Catalog(exercises, routines, moves, origins, figures)
 
 
 def _load_layered(

@@ -1,7 +1,7 @@
 """The ``bedstretch`` command line: a thin adapter over the catalog and the core.
 
 Start-up matters (a person in bed waits for it): only click, tomllib and the core are imported at
-start; rich is imported when printing to a terminal.
+start; rich, SQLAlchemy and matplotlib only inside the commands that need them.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -31,6 +33,9 @@ from bedstretch.core.exercises import (
     Variant,
 )
 from bedstretch.core.planner import Constraints, Plan, PlanError, plan
+
+if TYPE_CHECKING:
+    from bedstretch.core.adapt import Adaptation
 from bedstretch.core.routines import Routine
 from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
 from bedstretch.core.timeline import Timeline, compile_timeline
@@ -202,15 +207,32 @@ def exercises(
 @cli.command()
 @click.argument("exercise_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option(
+    "--svg",
+    "svg_file",
+    metavar="FILE",
+    help="Write the exercise's animated figure as SVG to FILE ('-' for standard output).",
+)
+@click.option(
+    "--variant", metavar="VID", help="With --svg: the variant to draw (default: the default)."
+)
 @pass_state
-def show(state: State, exercise_id: str, as_json: bool) -> None:
+def show(
+    state: State, exercise_id: str, as_json: bool, svg_file: str | None, variant: str | None
+) -> None:
     """Show one exercise in full: every variant, its steps, breathing, form and cautions.
 
-    ID may also be the exercise's name or one of its aliases.
+    ID may also be the exercise's name or one of its aliases. With --svg, write its figure
+    instead: an animated picture of the key poses (docs/figures.md).
     """
     exercise = state.catalog.find_exercise(exercise_id)
     if exercise is None:
         fail(f"ID: no exercise '{exercise_id}' (see `bedstretch exercises`)")
+    if variant is not None and svg_file is None:
+        fail("--variant: only with --svg (the text shows every variant)")
+    if svg_file is not None:
+        _write_figure(state.catalog, exercise, variant, svg_file)
+        return
     if as_json:
         emit_json(exercise_dict(exercise))
         return
@@ -238,6 +260,63 @@ def show(state: State, exercise_id: str, as_json: bool) -> None:
     if exercise.notes:
         out += ["", "Notes:"] + [f"  - {n}" for n in exercise.notes]
     click.echo("\n".join(out))
+
+
+def _write_figure(catalog: Catalog, exercise: Exercise, variant_id: str | None, to: str) -> None:
+    from bedstretch.drawing import svg, title
+
+    variant = exercise.variant(variant_id)
+    if variant is None:
+        known = ", ".join(v.id for v in exercise.variants)
+        fail(f"--variant: exercise '{exercise.id}' has no variant '{variant_id}' (it has: {known})")
+    figure = catalog.figures.get((exercise.id, variant.id))
+    if figure is None:
+        fail(
+            f"ID: '{exercise.id}' variant '{variant.id}' has no figure "
+            "(add a [figure] table to its file: see docs/figures.md)"
+        )
+    text = svg(figure, title(exercise, variant))
+    if to == "-":
+        click.echo(text)
+        return
+    try:
+        Path(to).write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        fail(f"--svg: cannot write {to}: {error.strerror or error}")
+    click.echo(f"Wrote {to} ({exercise.id}, variant {variant.id}).")
+
+
+@cli.command()
+@click.argument("directory", metavar="DIR")
+@pass_state
+def gallery(state: State, directory: str) -> None:
+    """Write every exercise's figure (one SVG per exercise and variant) and an index.html to DIR.
+
+    Open DIR/index.html in a browser to see them all; each figure animates its key poses.
+    """
+    from bedstretch.drawing import file_name, index_html, svg, title
+
+    catalog = state.catalog
+    folder = Path(directory)
+    entries = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for exercise in catalog.exercises.values():
+            for variant in exercise.variants:
+                figure = catalog.figures.get((exercise.id, variant.id))
+                name = file_name(exercise, variant) if figure else None
+                if figure and name:
+                    text = svg(figure, title(exercise, variant))
+                    (folder / name).write_text(text + "\n", encoding="utf-8")
+                entries.append((exercise, variant, name))
+        (folder / "index.html").write_text(index_html(entries), encoding="utf-8")
+    except OSError as error:
+        fail(f"DIR: cannot write to {directory}: {error.strerror or error}")
+    drawn = sum(1 for *_, name in entries if name)
+    missing = [f"{e.id}/{v.id}" for e, v, name in entries if not name]
+    click.echo(f"Wrote {drawn} figures and index.html to {directory}.")
+    if missing:
+        click.echo("No figure (no [figure] table): " + ", ".join(missing))
 
 
 def _restore(state: State, name: str) -> None:
@@ -403,17 +482,63 @@ def build_constraints(
     return constraints, echo
 
 
-def make_plan(catalog: Catalog, options: dict[str, Any]) -> tuple[Plan, dict[str, Any]]:
+def make_plan(
+    catalog: Catalog, options: dict[str, Any], history: History | None = None
+) -> tuple[Plan, dict[str, Any]]:
     constraints, echo = build_constraints(catalog, options)
+    adaptation = None
+    if history is not None:
+        constraints = replace(constraints, troubled=history.troubled)
+        adaptation = history.adaptation
     try:
-        return plan(catalog.exercises.values(), catalog.moves, constraints), echo
+        found = plan(catalog.exercises.values(), catalog.moves, constraints, adaptation=adaptation)
     except PlanError as error:
         fail(str(error))
+    return found, echo
+
+
+@dataclass(frozen=True)
+class History:
+    """What plans learn from the journal: exercises left out, and dose levels."""
+
+    troubled: frozenset[str]
+    adaptation: Adaptation
+
+
+def read_history(state: State, catalog: Catalog, journal: Journal | None = None) -> History | None:
+    """The journal's lessons for plans, or None when there is no journal yet."""
+    from bedstretch.core.adapt import adapt, ladder
+    from bedstretch.core.safety import troubled_exercises
+    from bedstretch.journal import resolve_url
+    from bedstretch.journal.summaries import session_summaries
+
+    own = journal is None
+    if journal is None:
+        url = resolve_url(state.db)
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            return None  # no sessions yet: nothing to learn, and no file to create for a plan
+        journal = state.journal()
+    try:
+        summaries = session_summaries(journal, exercises=True)
+        troubled = troubled_exercises(journal.exercise_trouble())
+    finally:
+        if own:
+            journal.close()
+    tz = datetime.now().astimezone().tzinfo
+    assert tz is not None
+    top = {e.id: len(ladder(e.default)) - 1 for e in catalog.exercises.values()}
+    return History(frozenset(troubled), adapt(summaries, top, tz))
 
 
 @cli.command("plan")
 @constraint_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option("--explain", is_flag=True, help="Say why each choice was made.")
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Ignore the journal (no progression, nothing left out after trouble).",
+)
 @click.option(
     "--save",
     type=click.Path(dir_okay=False, writable=True),
@@ -421,14 +546,25 @@ def make_plan(catalog: Catalog, options: dict[str, Any]) -> tuple[Plan, dict[str
     help="Also write the plan as a routine file (play it with `bedstretch timeline FILE`).",
 )
 @pass_state
-def plan_command(state: State, /, as_json: bool, save: str | None, **options: Any) -> None:
+def plan_command(
+    state: State,
+    /,
+    as_json: bool,
+    explain: bool,
+    no_history: bool,
+    save: str | None,
+    **options: Any,
+) -> None:
     """Plan a routine for the time, positions and equipment you have.
 
     Always opens with the starting position and closes with relaxation; orders the stretches so
     you move between positions as little as possible; fits each dose to the time, inside its range.
+    Reads your journal: exercises that caused trouble in two sessions stay out, and doses move up
+    after comfortable sessions and back after a pain skip (--no-history ignores it).
     """
     catalog = state.catalog
-    result, echo = make_plan(catalog, options)
+    history = None if no_history else read_history(state, catalog)
+    result, echo = make_plan(catalog, options, history)
     timeline = compile_timeline(result.routine, catalog.moves)
     if save:
         try:
@@ -436,7 +572,9 @@ def plan_command(state: State, /, as_json: bool, save: str | None, **options: An
         except OSError as error:
             fail(f"--save: cannot write {save}: {error.strerror or error}")
     if as_json:
-        emit_json(plan_dict(result, timeline, echo))
+        data = plan_dict(result, timeline, echo)
+        data["reasons"] = [{"exercise": e or None, "reason": r} for e, r in result.reasons]
+        emit_json(data)
         return
     click.echo(result.routine.description)
     _print_steps(result.routine, timeline)
@@ -447,7 +585,10 @@ def plan_command(state: State, /, as_json: bool, save: str | None, **options: An
         click.echo("Left out:")
         for reason, ids in by_reason.items():
             click.echo(f"  {reason}: {', '.join(ids)}")
-
+    if explain:
+        click.echo("Why:")
+        for exercise, reason in result.reasons:
+            click.echo(f"  {exercise + ': ' if exercise else ''}{reason}")
     click.echo(f"Moving effort {result.effort}. Method: {result.method}.")
 
 
@@ -644,18 +785,13 @@ def start(
     if routine_name and _has_constraints(options):
         fail("ROUTINE: give a routine or plan options (--minutes, --lying-only...), not both")
 
-    def resolve(troubled: frozenset[str]) -> Routine:
+    def resolve(journal: Journal) -> Routine:
+        history = read_history(state, catalog, journal)
+        troubled = history.troubled if history else frozenset()
         if routine_name:
             return _without_troubled(resolve_routine(catalog, routine_name), troubled)
         if _has_constraints(options):
-            constraints, _ = build_constraints(catalog, options)
-            from dataclasses import replace
-
-            constraints = replace(constraints, exclude=constraints.exclude | troubled)
-            try:
-                return plan(catalog.exercises.values(), catalog.moves, constraints).routine
-            except PlanError as error:
-                fail(str(error))
+            return make_plan(catalog, options, history)[0].routine
         return _without_troubled(catalog.routines["in-bed"], troubled)
 
     if routine_name and routine_name not in catalog.routines:
@@ -809,6 +945,342 @@ def history(state: State, as_json: bool, limit: int | None) -> None:
         click.echo("No sessions yet: `bedstretch start` begins one.")
         return
     print_table(["id", "started", "routine", "status", "length", "pain", "done"], rows)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def _local_today() -> date:
+    return datetime.now().astimezone().date()
+
+
+@cli.command()
+@click.option("--pain", type=click.IntRange(0, 10), metavar="N", help="Pain today, 0-10.")
+@click.option(
+    "--peg",
+    type=click.IntRange(0, 10),
+    nargs=3,
+    metavar="P E G",
+    default=None,
+    help="The PEG scale, each 0-10: average pain, interference with enjoyment of life, "
+    "interference with general activity.",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The day this check-in is about (back-fill a missed day). Default: today.",
+)
+@pass_state
+def checkin(
+    state: State, pain: int | None, peg: tuple[int, int, int] | None, day: datetime | None
+) -> None:
+    """Record today's pain (0-10), and once a week the PEG scale.
+
+    Without options, asks at the terminal (the PEG questions when none was answered in the
+    last 7 days).
+    """
+    from bedstretch.player.engine import utcnow
+
+    today = _local_today()
+    when = day.date() if day else today
+    if when > today:
+        fail(f"--date: {when.isoformat()} is in the future")
+    journal = state.journal()
+    try:
+        if pain is None and not peg:
+            if not sys.stdin.isatty():
+                fail("--pain: give --pain N and/or --peg P E G (standard input is not a terminal)")
+            pain = click.prompt(
+                "How much does your back hurt today? (0-10)", type=click.IntRange(0, 10)
+            )
+            recent = [c for c in journal.checkins(since=when - timedelta(days=6)) if c.peg]
+            if not recent:
+                click.echo("Once a week, three more questions (the PEG scale), each 0-10:")
+                peg = (
+                    click.prompt(
+                        "  Your average pain in the past week", type=click.IntRange(0, 10)
+                    ),
+                    click.prompt(
+                        "  How much pain interfered with your enjoyment of life",
+                        type=click.IntRange(0, 10),
+                    ),
+                    click.prompt(
+                        "  How much pain interfered with your general activity",
+                        type=click.IntRange(0, 10),
+                    ),
+                )
+        record = journal.add_checkin(day=when, created_at=utcnow(), pain=pain, peg=peg or None)
+    finally:
+        journal.close()
+    parts = []
+    if record.pain is not None:
+        parts.append(f"pain {record.pain}")
+    if record.peg is not None:
+        parts.append(f"PEG {record.peg_score:g} ({', '.join(map(str, record.peg))})")
+    click.echo(f"Check-in saved for {record.day.isoformat()}: {'; '.join(parts)}.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Only sessions and ratings from this day on.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also draw the charts into FILE (.svg or .png).",
+)
+@pass_state
+def progress(state: State, as_json: bool, since: datetime | None, chart: str | None) -> None:
+    """Is it helping? Practice, streaks, minutes, the pain trend, PEG and advice.
+
+    A change counts as meaningful only when pain is at least 2 points AND 30 % lower than the
+    baseline (the median of your first 3 days of ratings); with fewer than 6 days of ratings there
+    is no trend yet.
+    """
+    from bedstretch.core.progress import progress as compute
+    from bedstretch.journal.summaries import session_summaries
+
+    if chart and Path(chart).suffix.lower() not in (".svg", ".png"):
+        fail(f"--chart: {chart}: use a .svg or .png file name")
+    journal = state.journal()
+    try:
+        summaries = session_summaries(journal)
+        checkins = journal.checkins()
+    finally:
+        journal.close()
+    tz = datetime.now().astimezone().tzinfo
+    assert tz is not None
+    result = compute(
+        summaries, checkins, today=_local_today(), tz=tz, since=since.date() if since else None
+    )
+    if chart:
+        from bedstretch.charts import draw_progress
+
+        try:
+            draw_progress(result, Path(chart))
+        except OSError as error:
+            fail(f"--chart: cannot write {chart}: {error.strerror or error}")
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo("\n".join(progress_lines(result)))
+    if chart:
+        click.echo(f"Charts written to {chart}.")
+
+
+def progress_lines(result: Any) -> list[str]:
+    """The people's summary of a Progress value."""
+    from bedstretch.core.progress import sparkline
+
+    out = [
+        f"Practice: {result.sessions} sessions on {result.days_practised} days, "
+        f"{result.minutes:.0f} minutes of stretching.",
+        f"Streak: {result.streak_current} days (longest {result.streak_longest}).",
+    ]
+    if result.weeks:
+        week = result.weeks[-1]
+        recent = " ".join(str(w.days) for w in result.weeks[-8:])
+        out.append(f"This week: {week.days} of 7 days. Days per week, last weeks: {recent}.")
+    pain = result.pain
+    if pain.series:
+        line = sparkline([v for _, v in pain.series])
+        out.append(f"Pain, day by day (0-10): {line}  ({pain.days} days)")
+    if pain.enough:
+        verdict = (
+            "a meaningful improvement"
+            if pain.meaningful
+            else ("clearly worse" if pain.worse else "no meaningful change")
+        )
+        percent = "" if pain.change_percent is None else f", {pain.change_percent:+g} %"
+        out.append(
+            f"Pain: baseline {pain.baseline:g}, latest {pain.latest:g}: "
+            f"{pain.change_points:+g} points{percent}, {verdict}."
+        )
+    if result.peg:
+        first, latest = result.peg[0][1], result.peg[-1][1]
+        out.append(f"PEG (0-10): {first:g} at first, {latest:g} latest ({len(result.peg)} weeks).")
+    if result.trouble:
+        trouble = ", ".join(f"{e} ({n})" for e, n in result.trouble)
+        out.append(f"Pain skips: {trouble}.")
+    out.append(result.advice)
+    return out
+
+
+# --------------------------------------------------------------------------- export, import, remind
+
+
+def _write_text(out: str, text: str) -> None:
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"--out: cannot write {out}: {error.strerror or error}")
+
+
+def _write_csv(out: str, tables: dict[str, tuple[list[str], list[list[object]]]]) -> None:
+    """One CSV file per table, into a directory or a .zip file."""
+    import csv
+    import io
+    import zipfile
+
+    def render(header: list[str], rows: list[list[object]]) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue()
+
+    target = Path(out)
+    try:
+        if target.suffix.lower() == ".zip":
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, (header, rows) in tables.items():
+                    archive.writestr(f"{name}.csv", render(header, rows))
+            return
+        if target.exists() and not target.is_dir():
+            fail(f"--out: {out} is a file: csv needs a directory or a .zip file")
+        target.mkdir(parents=True, exist_ok=True)
+        for name, (header, rows) in tables.items():
+            (target / f"{name}.csv").write_text(render(header, rows), encoding="utf-8")
+    except OSError as error:
+        fail(f"--out: cannot write {out}: {error.strerror or error}")
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "fhir"]),
+    default="json",
+    show_default=True,
+    help="json: the whole journal (what `bedstretch import` reads); csv: one table per record "
+    "type; fhir: a FHIR R4 Bundle of pain and PEG Observations.",
+)
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="Write here instead of standard output. csv needs it: a directory, or a .zip file.",
+)
+@pass_state
+def export(state: State, fmt: str, out: str | None) -> None:
+    """Export the journal: screenings, sessions (steps, events), check-ins (docs/export.md)."""
+    from bedstretch.core.exchange import csv_tables, fhir_bundle, journal_document
+    from bedstretch.journal import pid_alive
+    from bedstretch.journal.exchange import export_records
+    from bedstretch.player.engine import utcnow
+
+    if fmt == "csv" and not out:
+        fail("--out: csv is several tables: give a directory or a .zip file")
+    journal = state.journal()
+    try:
+        journal.reap_interrupted(utcnow(), pid_alive)
+        records = export_records(journal)
+    finally:
+        journal.close()
+    if fmt == "csv":
+        assert out is not None
+        _write_csv(out, csv_tables(**records))
+        click.echo(f"Wrote {len(records['sessions'])} sessions as CSV tables to {out}.", err=True)
+        return
+    if fmt == "json":
+        document = journal_document(**records, exported_at=utcnow())
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    else:
+        bundle = fhir_bundle(
+            sessions=records["sessions"], checkins=records["checkins"], exported_at=utcnow()
+        )
+        text = json.dumps(bundle, indent=2, ensure_ascii=False)
+    if out:
+        _write_text(out, text + "\n")
+    else:
+        click.echo(text)
+
+
+@cli.command("import")
+@click.argument("file", metavar="FILE")
+@pass_state
+def import_command(state: State, file: str) -> None:
+    """Add a json export (`bedstretch export --format json`) to this journal; FILE - reads stdin.
+
+    Importing the same file twice adds nothing: sessions, screenings and check-ins are matched by
+    their uid, events by their id. A malformed file, or one written by a newer bedstretch, is
+    refused with the field at fault, and nothing is changed.
+    """
+    from bedstretch.core.exchange import DocumentError, parse_document
+    from bedstretch.journal import JournalError
+    from bedstretch.journal.exchange import import_batch
+
+    name = "standard input" if file == "-" else file
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"FILE: cannot read {file}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        fail(f"{name}: not a bedstretch export (not UTF-8 text)")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        fail(f"{name}: not valid JSON: {error}")
+    try:
+        batch = parse_document(data)
+    except DocumentError as error:
+        fail(f"{name}: {error}")
+    journal = state.journal()
+    try:
+        counts = import_batch(journal, batch)
+    except JournalError as error:
+        fail(f"{name}: {error}")
+    finally:
+        journal.close()
+    click.echo(counts.summary())
+
+
+@cli.command()
+@click.option("--at", "at_text", required=True, metavar="HH:MM", help="Time of day, e.g. 07:30.")
+@click.option(
+    "--days",
+    metavar="DAYS",
+    help="Only on these days, comma-separated: mon,tue,wed,thu,fri,sat,sun. Default: every day.",
+)
+@click.option(
+    "--ics",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The iCalendar file to write (import it into any calendar app).",
+)
+def remind(at_text: str, days: str | None, ics: str) -> None:
+    """Write a calendar file with a recurring stretching event and an alarm at its start."""
+    import uuid
+
+    from bedstretch.core.reminders import calendar, describe, parse_days, parse_time
+
+    try:
+        at = parse_time(at_text)
+    except ValueError as error:
+        fail(f"--at: {error}")
+    try:
+        chosen = parse_days(days) if days is not None else None
+    except ValueError as error:
+        fail(f"--days: {error}")
+    text = calendar(
+        at=at,
+        days=chosen,
+        today=_local_today(),
+        stamp=datetime.now().astimezone(),
+        uid=f"{uuid.uuid4()}@bedstretch",
+    )
+    try:
+        Path(ics).write_bytes(text.encode("utf-8"))
+    except OSError as error:
+        fail(f"--ics: cannot write {ics}: {error.strerror or error}")
+    click.echo(f"Wrote {ics}: {describe(at, chosen)}, with an alarm. Import it into your calendar.")
 
 
 # --------------------------------------------------------------------------- entry point

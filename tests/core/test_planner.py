@@ -19,7 +19,7 @@ from bedstretch.core.exercises import (
     Source,
     Variant,
 )
-from bedstretch.core.planner import Constraints, PlanError, plan
+from bedstretch.core.planner import Constraints, PlanError, _grow, plan, weight
 from bedstretch.core.positions import Moves
 from bedstretch.core.routines import Prescription, Routine, Step
 from bedstretch.core.timeline import DEFAULT_PACING, routine_seconds, step_seconds
@@ -112,16 +112,17 @@ def test_five_minutes_lying_only_gives_a_plan_of_lying_stretches() -> None:
     assert all(s.position in lying for s in result.routine.steps)
 
 
-def test_time_left_over_grows_doses_within_their_ranges() -> None:
-    tight = plan(EXERCISES, MOVES, Constraints(minutes=5))
-    roomy = plan(EXERCISES, MOVES, Constraints(minutes=6))
-    grew = [
-        (a.prescription, b.prescription)
-        for a in tight.routine.steps
-        for b in roomy.routine.steps
-        if a.exercise.id == b.exercise.id and a.prescription != b.prescription
-    ]
-    assert grew or len(roomy.routine.steps) > len(tight.routine.steps)
+@given(constraints.filter(lambda c: c.minutes is not None))
+@settings(max_examples=40, deadline=None)
+def test_time_left_over_is_used_until_no_dose_can_grow_further(c: Constraints) -> None:
+    result = plan(EXERCISES, MOVES, c)
+    assert c.minutes is not None
+    left = c.minutes * 60 - result.total_seconds
+    for step in result.routine.steps:
+        bigger = _grow(step)
+        if bigger is not None:
+            extra = step_seconds(replace(step, prescription=bigger)) - step_seconds(step)
+            assert extra > left, f"{step.exercise.id} could still grow by {extra} s in {left} s"
 
 
 def test_without_minutes_every_allowed_stretch_is_planned_at_its_minimum_dose() -> None:
@@ -228,7 +229,7 @@ def brute_force(catalog: list[Exercise], minutes: float | None) -> tuple[int, in
             for e, v in zip(stretches, choice, strict=True)
             if v
         ]
-        value = sum(s.exercise.priority for s in chosen)
+        value = sum(weight(s.exercise) for s in chosen)
         for order in itertools.permutations(chosen):
             routine = Routine("b", "b", "", (opening, *order, closing))
             total = routine_seconds(routine, MOVES)

@@ -25,8 +25,10 @@ ALLOWED = {
     "string",
     "typing",
     "datetime",  # arithmetic on dates passed in; now()/today() are banned below
+    "uuid",  # name-based uuid5/uuid3 only (deterministic); uuid1()/uuid4() are banned below
 }
 BANNED_CALLS = {"now", "today", "utcnow", "time", "monotonic", "perf_counter", "random", "open"}
+BANNED_CALLS |= {"uuid1", "uuid4", "getnode"}  # the clock, randomness, the machine
 
 
 def core_modules() -> list[Path]:

@@ -52,8 +52,11 @@ def test_screening_round_trips_with_its_answers_and_reasons(journal: Journal) ->
             answers=ANSWERS,
             age=54.5,
             cleared_at=at(60),
+            uid=added.uid,
         )
     )
+    assert added.uid is not None
+    assert len(added.uid) == 36
 
 
 def test_timestamps_come_back_aware_in_utc_whatever_offset_went_in(journal: Journal) -> None:
@@ -136,7 +139,11 @@ def test_session_round_trips_with_steps_in_stored_order_and_events_by_time(
         session_id, status=SessionStatus.COMPLETED, ended_at=at(20), pain_after=2
     )
 
-    assert journal.session(session_id) == SessionRecord(
+    stored = journal.session(session_id)
+    assert stored is not None
+    assert stored.uid is not None
+    assert stored == SessionRecord(
+        uid=stored.uid,
         id=session_id,
         routine_id="morning",
         routine_name="Morning",

@@ -20,7 +20,10 @@ from bedstretch.journal import HEAD, MIGRATIONS, JournalError, alembic_config, o
 from bedstretch.journal.schema import metadata
 from tests.journal.builders import T0, event, start, step
 
-TABLES = {"screenings", "rescreen_requests", "sessions", "steps", "events", "exercise_restores"}
+TABLES = {
+    "screenings", "rescreen_requests", "sessions", "steps", "events", "exercise_restores",
+    "checkins",
+}  # fmt: skip
 
 
 @contextmanager
@@ -137,8 +140,8 @@ REBUILD_SESSIONS = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -161,7 +164,8 @@ def test_sqlite_migration_that_rebuilds_sessions_keeps_their_steps_and_events(
     # would cascade-delete every step and event.
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
-    (migrations / "versions" / "0002_rebuild_sessions.py").write_text(REBUILD_SESSIONS)
+    rebuild = REBUILD_SESSIONS.replace("{head}", HEAD)
+    (migrations / "versions" / "9999_rebuild_sessions.py").write_text(rebuild)
     with open_journal(sqlite_url) as journal:
         session_id = start(journal)
         journal.record_step(session_id, step())
@@ -171,7 +175,7 @@ def test_sqlite_migration_that_rebuilds_sessions_keeps_their_steps_and_events(
 
     command.upgrade(config, "head")
 
-    assert stored_revisions(sqlite_url) == ["0002"]
+    assert stored_revisions(sqlite_url) == ["9999"]
     with connect(sqlite_url) as connection:
         counts = [
             connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
@@ -179,4 +183,4 @@ def test_sqlite_migration_that_rebuilds_sessions_keeps_their_steps_and_events(
         ]
     assert counts == [1, 1, 1]
     with pytest.raises(JournalError, match="newer bedstretch"):
-        open_journal(sqlite_url)  # this program only knows 0001
+        open_journal(sqlite_url)  # this program only knows up to HEAD

@@ -61,6 +61,7 @@ class Frame:
     elapsed: int
     total: int
     next_exercise: str | None
+    figure: tuple[str, str] | None = None  # (exercise id, variant id): whose figure to draw
 
     @property
     def left(self) -> int:
@@ -103,11 +104,13 @@ def frame(p: Playback, routine: Routine, now: float) -> Frame:
     instruction = None
     instructions: tuple[str, ...] = ()
     exercise = position = next_exercise = None
+    figure = None
     sets = None
     reps = None
     if step is not None:
         current = routine.steps[step]
         exercise, position = current.variant.name, current.position.label
+        figure = (current.exercise.id, current.variant.id)
         instructions = current.variant.steps
         sets = current.prescription.sets
         reps = current.prescription.reps
@@ -140,4 +143,5 @@ def frame(p: Playback, routine: Routine, now: float) -> Frame:
         elapsed=int(t),
         total=p.timeline.total_seconds,
         next_exercise=next_exercise,
+        figure=figure,
     )

@@ -4,13 +4,15 @@ Method (exact, documented in docs/planner.md):
 
 1. Every routine opens with the ``opening`` exercise and closes with the ``closing`` one.
 2. **Selection** is a multiple-choice knapsack solved exactly by dynamic programming over states
-   ``(positions used, total priority)``, keeping the quickest selection for each state. Each
+   ``(positions used, total weight)``, keeping the quickest selection for each state. Each
    exercise contributes at most one variant, at its minimum dose.
 3. **Order**: moving costs depend only on positions, so the best order does each position's
    exercises as one block (the move costs are shortest paths, hence obey the triangle inequality).
    The order of the blocks is an exact Held-Karp shortest path from the opening position through
    every used position to the closing position. Within a block, exercises go by their ``flow``.
-4. The winner maximises total priority, then minimises moving effort, then total time; remaining
+   An exercise's weight is ``2 ** (priority - 1)``: one priority-5 stretch outweighs three of
+   priority 3, so the most useful stretches are never traded for several minor ones.
+4. The winner maximises total weight, then minimises moving effort, then total time; remaining
    ties go to the earlier exercise id, so the result is deterministic.
 5. **Dosing**: the time left over is shared out in rounds (stretches by priority, then the opening
    and closing): holds grow by
@@ -23,16 +25,17 @@ thousand states for any realistic catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+from bedstretch.core.adapt import Adaptation, ladder
 from bedstretch.core.exercises import DoseKind, Exercise, Position, Role, Variant
 from bedstretch.core.positions import Moves
 from bedstretch.core.routines import Prescription, Routine, Step
 from bedstretch.core.timeline import DEFAULT_PACING, Pacing, routine_seconds, step_seconds
 
-METHOD = "exact: knapsack DP over (positions, priority) + Held-Karp block order"
+METHOD = "exact: knapsack DP over (positions, weight) + Held-Karp block order"
 
 
 class PlanError(ValueError):
@@ -50,6 +53,7 @@ class Constraints:
     equipment: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
+    troubled: frozenset[str] = frozenset()  # trouble in two sessions: out until restored
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +66,19 @@ class LeftOut:
 class Plan:
     routine: Routine
     total_seconds: int
-    value: int  # total priority of the chosen stretches
+    value: int  # total weight of the chosen stretches (see ``weight``)
     effort: int  # total effort of moving between positions
     left_out: tuple[LeftOut, ...] = field(default=())
     method: str = METHOD
+    reasons: tuple[tuple[str, str], ...] = field(default=())  # (exercise id or "", why)
 
 
 @dataclass(frozen=True, slots=True)
 class _Option:
     exercise: Exercise
     variant: Variant
-    seconds: int  # at minimum dose
+    prescription: Prescription  # the starting dose: the minimum, or higher after progress
+    seconds: int  # at that dose
 
 
 def _usable(
@@ -121,9 +127,14 @@ def plan(
     routine_id: str = "plan",
     name: str = "Your plan",
     start_position: Position = Position.SUPINE,
+    adaptation: Adaptation | None = None,
 ) -> Plan:
-    """Plan a routine. Deterministic: the same arguments always give the same plan."""
+    """Plan a routine. Deterministic: the same arguments always give the same plan.
+
+    ``adaptation`` (from the journal's history) starts exercises higher up their dose ladder.
+    """
     c = constraints
+    levels = adaptation.levels if adaptation else {}
     catalog = sorted(exercises, key=lambda e: e.id)
     opening_ex, opening = _fixed(catalog, Role.OPENING, c, moves, start_position)
     closing_ex, closing = _fixed(catalog, Role.CLOSING, c, moves, start_position)
@@ -136,6 +147,11 @@ def plan(
         if ex.id in c.exclude:
             left_out.append(LeftOut(ex.id, "left out on request"))
             continue
+        if ex.id in c.troubled:
+            left_out.append(
+                LeftOut(ex.id, "caused trouble in two sessions (--restore brings it back)")
+            )
+            continue
         if c.targets and not c.targets.intersection(ex.targets):
             left_out.append(LeftOut(ex.id, "works none of the target areas"))
             continue
@@ -143,12 +159,7 @@ def plan(
         if not variants:
             left_out.append(LeftOut(ex.id, reason or "not allowed"))
             continue
-        groups.append(
-            [
-                _Option(ex, v, step_seconds(Step(ex, v, Prescription.minimum(v.dose)), pacing))
-                for v in variants
-            ]
-        )
+        groups.append([_option(ex, v, levels.get(ex.id, 0), pacing) for v in variants])
 
     head, tail = opening.position, closing.position
     fixed_steps = (
@@ -174,7 +185,7 @@ def plan(
         grown = dict(states)
         for (mask, value), (seconds, chain) in states.items():
             for option in group:
-                key = (mask | bit.get(option.variant.position, 0), value + option.exercise.priority)
+                key = (mask | bit.get(option.variant.position, 0), value + weight(option.exercise))
                 total = seconds + option.seconds
                 if budget is not None and total + fixed_seconds > budget:
                     continue
@@ -212,15 +223,68 @@ def plan(
     body = sorted(chosen, key=lambda o: (rank[o.variant.position], o.exercise.flow, o.exercise.id))
     steps = [
         fixed_steps[0],
-        *(Step(o.exercise, o.variant, Prescription.minimum(o.variant.dose)) for o in body),
+        *(Step(o.exercise, o.variant, o.prescription) for o in body),
         fixed_steps[1],
     ]
-    routine = Routine(routine_id, name, _describe(c), tuple(steps), start_position)
-    if budget is not None:
-        routine = _fit_doses(routine, moves, pacing, budget)
+    planned = Routine(routine_id, name, _describe(c), tuple(steps), start_position)
+    routine = planned if budget is None else _fit_doses(planned, moves, pacing, budget)
     total = routine_seconds(routine, moves, pacing)
     left_out.sort(key=lambda lo: lo.exercise)
-    return Plan(routine, total, -neg_value, effort, tuple(left_out))
+    reasons = _reasons(planned, routine, order, effort, levels, adaptation, c)
+    return Plan(routine, total, -neg_value, effort, tuple(left_out), METHOD, reasons)
+
+
+def weight(exercise: Exercise) -> int:
+    """What an exercise is worth to the planner: doubling with each step of priority."""
+    return 1 << (exercise.priority - 1)
+
+
+def _option(exercise: Exercise, variant: Variant, level: int, pacing: Pacing) -> _Option:
+    rungs = ladder(variant)
+    start = rungs[min(level, len(rungs) - 1)]
+    return _Option(exercise, variant, start, step_seconds(Step(exercise, variant, start), pacing))
+
+
+def _reasons(
+    planned: Routine,
+    final: Routine,
+    order: tuple[Position, ...],
+    effort: int,
+    levels: Mapping[str, int],
+    adaptation: Adaptation | None,
+    c: Constraints,
+) -> tuple[tuple[str, str], ...]:
+    """Why each choice was made, in words (``bedstretch plan --explain``)."""
+    out: list[tuple[str, str]] = []
+    for before, after in zip(planned.steps, final.steps, strict=True):
+        ex = after.exercise
+        if ex.role is Role.OPENING:
+            out.append((ex.id, "every plan opens with the starting position"))
+            continue
+        if ex.role is Role.CLOSING:
+            out.append((ex.id, "every plan closes with relaxation"))
+            continue
+        why = [f"priority {ex.priority} of 5"]
+        if len(ex.variants) > 1:
+            why.append(f"the {after.variant.id} variant ({after.position.label})")
+        level = levels.get(ex.id, 0)
+        note = adaptation.reasons.get(ex.id) if adaptation else None
+        if level and note:
+            why.append(f"starts at dose level {level}: {note}")
+        elif note:
+            why.append(f"starts at its minimum dose: {note}")
+        else:
+            why.append("starts at its minimum dose")
+        if before.prescription != after.prescription:
+            why.append(f"grown to {after.describe_dose()} to use the time left")
+        else:
+            why.append(after.describe_dose())
+        out.append((ex.id, "; ".join(why)))
+    blocks = " -> ".join(dict.fromkeys(p.value for p in order))
+    out.append(("", f"order by position to keep moving easy: {blocks} (effort {effort}, exact)"))
+    if c.minutes is not None:
+        out.append(("", f"fitted to {c.minutes:g} minutes; doses stay inside their ranges"))
+    return tuple(out)
 
 
 def _held_karp(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -52,10 +52,12 @@ class ScreeningRecord:
     answers: Mapping[str, bool]
     age: float
     cleared_at: datetime | None = None
+    uid: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "uid": self.uid,
             "taken_at": self.taken_at.isoformat(),
             "outcome": self.outcome,
             "reasons": list(self.reasons),
@@ -132,11 +134,13 @@ class SessionRecord:
     pain_after: int | None = None
     steps: tuple[StepRecord, ...] = field(default=())
     events: tuple[EventRecord, ...] = field(default=())
+    uid: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The history entry (docs/json.md): steps include blocks never reached."""
         return {
             "id": self.id,
+            "uid": self.uid,
             "routine": self.routine_id,
             "routine_name": self.routine_name,
             "status": self.status.value,
@@ -146,6 +150,31 @@ class SessionRecord:
             "pain_after": self.pain_after,
             "steps": history_steps(self),
             "events": [e.to_dict() for e in self.events],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRecord:
+    """A check-in: pain today (0-10) and/or the PEG items (each 0-10), for one calendar day."""
+
+    uid: str
+    day: date
+    created_at: datetime
+    pain: int | None = None
+    peg: tuple[int, int, int] | None = None  # average pain, enjoyment of life, general activity
+
+    @property
+    def peg_score(self) -> float | None:
+        return None if self.peg is None else round(sum(self.peg) / 3, 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "uid": self.uid,
+            "day": self.day.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "pain": self.pain,
+            "peg": None if self.peg is None else list(self.peg),
+            "peg_score": self.peg_score,
         }
 
 

@@ -100,7 +100,7 @@ def plan_dict(plan: Plan, timeline: Timeline, constraints: dict[str, Any]) -> di
         **routine_dict(plan.routine, timeline),
         "constraints": constraints,
         "effort": plan.effort,
-        "priority": plan.value,
+        "weight": plan.value,
         "left_out": [{"exercise": lo.exercise, "reason": lo.reason} for lo in plan.left_out],
         "method": plan.method,
     }

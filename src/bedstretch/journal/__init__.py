@@ -13,9 +13,10 @@ import os
 import re
 import socket
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bedstretch.core.records import (
+    CheckinRecord,
     EventKind,
     EventRecord,
     ScreeningRecord,
@@ -33,8 +35,11 @@ from bedstretch.core.records import (
     StepStatus,
 )
 from bedstretch.journal.schema import (
+    checkins,
     events,
     exercise_restores,
+    instant,
+    raw_instant,
     rescreen_requests,
     screenings,
     sessions,
@@ -58,7 +63,7 @@ __all__ = [
 ]
 
 DEFAULT_URL_ENV = "BEDSTRETCH_DATABASE_URL"
-HEAD = "0001"  # the newest migration in migrations/versions (a test holds them together)
+HEAD = "0002"  # the newest migration in migrations/versions (a test holds them together)
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 _WRITE = "bedstretch_write"  # execution option: this transaction will write
@@ -381,6 +386,7 @@ def _screening(row: sa.Row[Any]) -> ScreeningRecord:
         answers=dict(row.answers),
         age=row.age,
         cleared_at=row.cleared_at,
+        uid=row.uid,
     )
 
 
@@ -449,7 +455,9 @@ class Journal:
         answers: Mapping[str, bool],
         age: float,
         cleared_at: datetime | None = None,
+        uid: str | None = None,
     ) -> ScreeningRecord:
+        uid = uid or str(uuid.uuid4())
         record = ScreeningRecord(
             id=None,
             taken_at=to_utc(taken_at),
@@ -462,6 +470,7 @@ class Journal:
         with self._write() as connection:
             result = connection.execute(
                 sa.insert(screenings).values(
+                    uid=uid,
                     taken_at=record.taken_at,
                     outcome=record.outcome,
                     reasons=list(record.reasons),
@@ -479,6 +488,7 @@ class Journal:
             answers=record.answers,
             age=record.age,
             cleared_at=record.cleared_at,
+            uid=uid,
         )
 
     def latest_screening(self) -> ScreeningRecord | None:
@@ -530,11 +540,13 @@ class Journal:
         pain_before: int | None,
         pid: int | None = None,
         host: str | None = None,
+        uid: str | None = None,
     ) -> int:
         """A new session, status "running"; returns its id."""
         with self._write() as connection:
             result = connection.execute(
                 sa.insert(sessions).values(
+                    uid=uid or str(uuid.uuid4()),
                     routine_id=routine_id,
                     routine_name=routine_name,
                     snapshot=dict(snapshot),
@@ -734,6 +746,7 @@ class Journal:
                 pain_after=row.pain_after,
                 steps=tuple(step_lists.get(row.id, ())),
                 events=tuple(event_lists.get(row.id, ())),
+                uid=row.uid,
             )
             for row in rows
         ]
@@ -787,6 +800,66 @@ class Journal:
                 )
                 reaped += result.rowcount
         return reaped
+
+    # ----------------------------------------------------------------------- check-ins
+
+    def add_checkin(
+        self,
+        *,
+        day: date,
+        created_at: datetime,
+        pain: int | None = None,
+        peg: tuple[int, int, int] | None = None,
+        uid: str | None = None,
+    ) -> CheckinRecord:
+        """Store a check-in for ``day`` (today, or a missed day back-filled)."""
+        if pain is None and peg is None:
+            raise ValueError("a check-in needs a pain rating or the PEG items")
+        _pain(pain, "pain")
+        for name, value in zip(
+            ("peg_pain", "peg_enjoyment", "peg_activity"), peg or (), strict=False
+        ):
+            _pain(value, name)
+        record = CheckinRecord(uid or str(uuid.uuid4()), day, to_utc(created_at), pain, peg)
+        with self._write() as connection:
+            connection.execute(
+                sa.insert(checkins).values(
+                    uid=record.uid,
+                    day=record.day,
+                    pain=record.pain,
+                    peg_pain=peg[0] if peg else None,
+                    peg_enjoyment=peg[1] if peg else None,
+                    peg_activity=peg[2] if peg else None,
+                    created_at=record.created_at,
+                )
+            )
+        return record
+
+    def checkins(self, *, since: date | None = None) -> list[CheckinRecord]:
+        """Check-ins on or after ``since``, oldest first (by day, then when they were made)."""
+        query = sa.select(
+            checkins.c.uid,
+            sa.type_coerce(checkins.c.day, sa.String),
+            raw_instant(checkins.c.created_at),
+            checkins.c.pain,
+            checkins.c.peg_pain,
+            checkins.c.peg_enjoyment,
+            checkins.c.peg_activity,
+        ).order_by(checkins.c.day, checkins.c.created_at, checkins.c.id)
+        if since is not None:
+            query = query.where(checkins.c.day >= since)
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        return [
+            CheckinRecord(
+                uid=uid,
+                day=day if isinstance(day, date) else date.fromisoformat(str(day)),
+                created_at=instant(created),
+                pain=pain,
+                peg=None if peg_pain is None else (peg_pain, enjoyment, activity),
+            )
+            for uid, day, created, pain, peg_pain, enjoyment, activity in rows
+        ]
 
     # ----------------------------------------------------------------------- exercises
 

@@ -53,6 +53,20 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def raw_instant(column: sa.ColumnElement[datetime]) -> sa.ColumnElement[object]:
+    """A UTCDateTime column read without SQLAlchemy's per-row parsing (for bulk reads): SQLite
+    gives its stored text, PostgreSQL a datetime; ``instant()`` turns either into an aware UTC
+    datetime, several times faster than the generic processor on SQLite."""
+    return sa.type_coerce(column, sa.String)
+
+
+def instant(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 # Red-flag screenings (core/safety.py). answers: question id -> bool; reasons: question ids.
@@ -60,6 +74,7 @@ screenings = sa.Table(
     "screenings",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(36), nullable=False, unique=True),  # stable across export/import
     sa.Column("taken_at", UTCDateTime, nullable=False, index=True),
     sa.Column("outcome", sa.String(20), nullable=False),
     sa.Column("reasons", sa.JSON, nullable=False),
@@ -81,6 +96,7 @@ sessions = sa.Table(
     "sessions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(36), nullable=False, unique=True),  # stable across export/import
     sa.Column("routine_id", sa.String(100), nullable=False),
     sa.Column("routine_name", sa.String(200), nullable=False),
     # {"routine": routine dict, "blocks": [block dicts]}: what was planned, as played
@@ -152,4 +168,25 @@ exercise_restores = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("exercise", sa.String(100), nullable=False, index=True),
     sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# Check-ins: today's pain (0-10) and, once a week, the PEG scale (three 0-10 items). ``day`` is the
+# person's own calendar day (a back-filled check-in keeps the day it is about).
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("pain", sa.Integer, nullable=True),
+    sa.Column("peg_pain", sa.Integer, nullable=True),
+    sa.Column("peg_enjoyment", sa.Integer, nullable=True),
+    sa.Column("peg_activity", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
+    sa.CheckConstraint(
+        "peg_pain BETWEEN 0 AND 10 AND peg_enjoyment BETWEEN 0 AND 10 "
+        "AND peg_activity BETWEEN 0 AND 10",
+        name="peg_range",
+    ),
 )

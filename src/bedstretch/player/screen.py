@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.align import Align
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
+from bedstretch.core.body import Figure
+from bedstretch.core.exercises import Breath
 from bedstretch.core.frame import INSTRUCTIONS, PHASES, Frame
 from bedstretch.core.playback import Fired, Status
 from bedstretch.core.timeline import CueKind
+from bedstretch.figures import loaded
 from bedstretch.tables import mmss
 
 # A 5-row block font for the countdown: readable from a pillow at arm's length.
@@ -71,8 +77,12 @@ def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
         phase.append(f"  ·  {frame.side.upper()} SIDE", style="bold cyan")
     parts.append(phase)
     quiet = (INSTRUCTIONS, PHASES[CueKind.START], PHASES[CueKind.END])
+    countdown = None
     if frame.countdown is not None and frame.phase not in quiet:
-        parts.append(Align.center(Text("\n".join(big_number(frame.countdown)), style="bold green")))
+        countdown = Text("\n".join(big_number(frame.countdown)), style="bold green")
+    still = figure_still(frame)
+    if countdown is not None or still is not None:
+        parts.append(Beside(countdown, still))
     if frame.rep is not None and frame.reps:
         parts.append(Align.center(Text(f"repetition {frame.rep} of {frame.reps}", style="bold")))
     parts.append(Align.center(breath_bar(frame)))
@@ -94,6 +104,80 @@ def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
     step = f"step {frame.step_number} of {frame.step_count}" if frame.step_number else "starting"
     subtitle = f"{step} · {mmss(frame.left)} left"
     return Panel(Group(*parts), title=frame.routine, subtitle=subtitle, padding=(0, 2))
+
+
+# --------------------------------------------------------------------------- the figure
+
+FIGURE_COLS, FIGURE_ROWS, FIGURE_GAP = 30, 5, 4  # as tall as the countdown
+ROLE_STYLES = {
+    "bed": "grey42",
+    "far": "grey50",
+    "body": "",
+    "near": "",
+    "work": "bold orange3",
+    "": "",
+}
+ACTIVE = {PHASES[CueKind.HOLD], PHASES[CueKind.FLOW], PHASES[CueKind.REP]}
+BREATH_KEYS = {"in": ("inhale", "exhale"), "out": ("exhale", "inhale"), "hold": ("pause", "pause")}
+
+
+class Beside:
+    """The countdown with a still of the current pose beside it, when the terminal is wide
+    enough for both; otherwise the countdown alone (or the figure alone when there is none)."""
+
+    def __init__(self, countdown: Text | None, still: Text | None) -> None:
+        self.countdown, self.still = countdown, still
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        numbers = 0
+        if self.countdown is not None:
+            numbers = max(len(line) for line in self.countdown.plain.splitlines())
+        wide = numbers + FIGURE_GAP + FIGURE_COLS <= options.max_width
+        if self.still is None or not wide:
+            if self.countdown is not None:
+                yield Align.center(self.countdown)
+            return
+        if self.countdown is None:
+            yield Align.center(self.still)
+            return
+        grid = Table.grid(padding=(0, FIGURE_GAP))
+        grid.add_row(self.countdown, self.still)
+        yield Align.center(grid, vertical="middle")
+
+
+def figure_still(frame: Frame) -> Text | None:
+    """The current pose in braille: the start pose while instructions are given, the stretched
+    one while holding, and for a breathing cycle the pose the breath moves towards."""
+    if frame.figure is None:
+        return None
+    figure = loaded(*frame.figure)
+    if figure is None:
+        return None
+    last = len(figure.keys) - 1
+    key, toward, progress = 0, None, 1.0
+    if frame.phase in ACTIVE:
+        key = last
+        if frame.breath is not None and figure.breaths:
+            goal, start = (figure.key_for_breath(Breath(b)) for b in BREATH_KEYS[frame.breath])
+            if goal is not None:
+                key, toward = (goal, None) if start is None else (start, goal)
+                progress = round(frame.breath_progress, 1)
+    return _still(figure, key, toward, progress, frame.side or "right")
+
+
+@lru_cache(maxsize=256)
+def _still(figure: Figure, key: int, toward: int | None, progress: float, side: str) -> Text:
+    from bedstretch.core.body import pose_at
+    from bedstretch.drawing import braille
+
+    pose = pose_at(figure, key, toward, progress)
+    text = Text()
+    for n, row in enumerate(braille(figure, pose, side, FIGURE_COLS, FIGURE_ROWS)):
+        if n:
+            text.append("\n")
+        for chars, role in row:
+            text.append(chars, style=ROLE_STYLES[role])
+    return text
 
 
 def _side(frame: Frame) -> str:

@@ -103,15 +103,15 @@ def _line_number(line: str | None, option: str) -> int | None:
 def run_start(
     catalog: Catalog,
     title: str,
-    resolve: Callable[[frozenset[str]], Routine],
+    resolve: Callable[[Journal], Routine],
     options: StartOptions,
     screen_now: Callable[[Journal], None],
     out: IO[str] = sys.stdout,
     clock: Clock | None = None,
 ) -> int:
-    """Run a whole session; returns the exit status. ``resolve`` builds the routine once the
-    exercises to leave out (troubled in two sessions) are known; ``screen_now`` runs the
-    interactive screening when one is due on a terminal."""
+    """Run a whole session; returns the exit status. ``resolve`` builds the routine from the
+    journal (exercises left out after trouble, dose levels); ``screen_now`` runs the interactive
+    screening when one is due on a terminal."""
     terminal = sys.stdin.isatty() and sys.stdout.isatty() and not options.no_input
     with contextlib.ExitStack() as stack:
         view: ScreenView | LineView
@@ -131,7 +131,7 @@ def run_start(
         stack.callback(journal.close)
         journal.reap_interrupted(utcnow(), pid_alive)
         _check_screening(journal, options, terminal, view, screen_now)
-        routine = resolve(frozenset(_troubled(journal)))
+        routine = resolve(journal)
         timeline = compile_timeline(routine, catalog.moves)
         if not terminal:
             out.write(
@@ -188,12 +188,6 @@ def _check_screening(
             continue
         raise SessionError(f"not starting: {gate.reason}", EXIT_BLOCKED)
     raise SessionError("not starting: screening is still needed", EXIT_BLOCKED)
-
-
-def _troubled(journal: Journal) -> set[str]:
-    from bedstretch.core.safety import troubled_exercises
-
-    return set(troubled_exercises(journal.exercise_trouble()))
 
 
 def _input(terminal: bool, options: StartOptions) -> Input:

@@ -1,0 +1,89 @@
+"""What progress and adaptive plans need from the journal, in a few aggregate queries.
+
+``sessions()`` loads every step and event as records, which is right for history and exports
+but too much for a summary of five years. These queries let the database add things up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from bedstretch.core.progress import SessionSummary
+from bedstretch.core.records import EventKind, StepStatus
+from bedstretch.journal.schema import events, instant, raw_instant, sessions, steps
+
+if TYPE_CHECKING:
+    from bedstretch.journal import Journal
+
+TROUBLE = (EventKind.PAIN.value, EventKind.SHARP.value, EventKind.TINGLING.value)
+DONE = StepStatus.DONE.value
+
+
+def session_summaries(journal: Journal, *, exercises: bool = False) -> list[SessionSummary]:
+    """Every session, oldest first, with done time and steps, pain skips and trouble reports;
+    with ``exercises`` also which exercises were done in each (adaptive plans need that,
+    progress does not: it is the costliest query)."""
+    done = sa.case((steps.c.status == DONE, 1), else_=0)
+    totals = (
+        sa.select(
+            steps.c.session_id,
+            sa.func.sum(done * steps.c.actual_seconds).label("seconds"),
+            sa.func.sum(done).label("count"),
+        )
+        .group_by(steps.c.session_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            sessions.c.id,
+            sessions.c.uid,
+            raw_instant(sessions.c.started_at),
+            sessions.c.status,
+            sessions.c.routine_id,
+            sessions.c.pain_before,
+            sessions.c.pain_after,
+            sa.func.coalesce(totals.c.seconds, 0),
+            sa.func.coalesce(totals.c.count, 0),
+        )
+        .select_from(sessions.outerjoin(totals, totals.c.session_id == sessions.c.id))
+        .order_by(sessions.c.started_at, sessions.c.id)
+    )
+    wanted = [DONE, StepStatus.PAIN_SKIP.value] if exercises else [StepStatus.PAIN_SKIP.value]
+    per_exercise = (
+        sa.select(steps.c.session_id, steps.c.exercise, steps.c.status)
+        .where(steps.c.status.in_(wanted))
+        .distinct()
+    )
+    trouble = (
+        sa.select(events.c.session_id, sa.func.count())
+        .where(events.c.kind.in_(TROUBLE))
+        .group_by(events.c.session_id)
+    )
+    with journal._read() as connection:
+        rows = connection.execute(query).all()
+        skips: dict[int, list[str]] = {}
+        done_exercises: dict[int, list[str]] = {}
+        for session_id, exercise, status in connection.execute(per_exercise):
+            target = done_exercises if status == DONE else skips
+            target.setdefault(session_id, []).append(exercise)
+        reports: dict[int, int] = {}
+        for sid, n in connection.execute(trouble):
+            reports[sid] = n
+    return [
+        SessionSummary(
+            uid=uid,
+            started_at=instant(started),
+            status=status,
+            routine=routine,
+            pain_before=before,
+            pain_after=after,
+            done_seconds=int(seconds),
+            done_steps=int(count),
+            pain_skips=tuple(sorted(skips.get(sid, ()))),
+            done_exercises=tuple(sorted(done_exercises.get(sid, ()))),
+            trouble_events=int(reports.get(sid, 0)),
+        )
+        for sid, uid, started, status, routine, before, after, seconds, count in rows
+    ]
