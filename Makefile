@@ -41,6 +41,7 @@ system:
 	fi
 
 bench: $(VENV)/.synced
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/planning.py
 	$(BIN)/python benchmarks/cue_timing.py

@@ -32,10 +32,10 @@ from bedstretch.core.exercises import (
     Range,
     Variant,
 )
-from bedstretch.core.planner import Constraints, Plan, PlanError, plan
 
 if TYPE_CHECKING:
     from bedstretch.core.adapt import Adaptation
+    from bedstretch.core.planner import Constraints, Plan
 from bedstretch.core.routines import Routine
 from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
 from bedstretch.core.timeline import Timeline, compile_timeline
@@ -443,6 +443,8 @@ def build_constraints(
     catalog: Catalog, options: dict[str, Any]
 ) -> tuple[Constraints, dict[str, Any]]:
     """Constraints from the shared options, plus their JSON echo."""
+    from bedstretch.core.planner import Constraints
+
     positions = set(Position)
     if options["lying_only"]:
         positions &= LYING_POSITIONS
@@ -485,6 +487,8 @@ def build_constraints(
 def make_plan(
     catalog: Catalog, options: dict[str, Any], history: History | None = None
 ) -> tuple[Plan, dict[str, Any]]:
+    from bedstretch.core.planner import PlanError, plan
+
     constraints, echo = build_constraints(catalog, options)
     adaptation = None
     if history is not None:

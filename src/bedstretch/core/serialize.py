@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bedstretch.core.exercises import Exercise, Range, Variant
-from bedstretch.core.planner import Plan
 from bedstretch.core.routines import Routine
 from bedstretch.core.timeline import Timeline
+
+if TYPE_CHECKING:
+    from bedstretch.core.planner import Plan
 
 
 def _range(r: Range | None) -> list[int] | None:
