@@ -25,7 +25,7 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one playwright at a time: tests/web starts its own
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if os.environ.get("BEDSTRETCH_SKIP_BROWSER") == "1":
         pytest.skip("BEDSTRETCH_SKIP_BROWSER=1")

@@ -22,7 +22,7 @@ from tests.journal.builders import T0, event, start, step
 
 TABLES = {
     "screenings", "rescreen_requests", "sessions", "steps", "events", "exercise_restores",
-    "checkins",
+    "checkins", "users", "auth_tokens", "login_attempts",
 }  # fmt: skip
 
 

@@ -178,6 +178,21 @@ class CheckinRecord:
         }
 
 
+class TokenKind(StrEnum):
+    API = "api"  # a bearer token for API clients
+    WEB = "web"  # a browser's session cookie (with its CSRF token)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A live sign-in, found by the hash of its secret (the secret itself is never stored)."""
+
+    user_id: int
+    kind: TokenKind
+    csrf: str | None
+    expires_at: datetime
+
+
 def history_steps(session: SessionRecord) -> list[dict[str, Any]]:
     """Every block of the session's snapshot: its latest stored result, or ``not_reached``."""
     latest: dict[int, StepRecord] = {}

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 SCREENING_MAX_AGE = timedelta(days=28)
+SKIP_RISE = 2  # pain this many points above the start skips the stretch
+STOP_AT = 8  # pain at or above this stops the session
 TROUBLE_SESSIONS = 2  # sessions with trouble before an exercise is left out of plans
 
 DISCLAIMER = (
@@ -225,9 +227,9 @@ def check_pain(report: Report, value: int | None, baseline: int) -> Verdict:
         return Verdict(Action.SKIP_STRETCH, "sharp pain", SKIP_ADVICE)
     if value is None or not 0 <= value <= 10:
         raise ValueError("pain must be a whole number 0-10")
-    if value >= 8:
+    if value >= STOP_AT:
         return Verdict(Action.STOP_SESSION, f"pain {value}/10", STOP_ADVICE)
-    if value >= baseline + 2:
+    if value >= baseline + SKIP_RISE:
         return Verdict(Action.SKIP_STRETCH, f"pain {value}/10, up from {baseline}", SKIP_ADVICE)
     return Verdict(Action.CONTINUE, f"pain {value}/10")
 

@@ -4,11 +4,16 @@ One code path (SQLAlchemy Core) for both. ``open_journal(url)`` connects, brings
 date (Alembic, imported only when there is something to migrate) and returns a ``Journal`` whose
 methods take and return the plain records of ``bedstretch.core.records``. Every write is its own
 short transaction, committed before the method returns. Timestamps must be timezone-aware; they
-are stored in UTC and come back aware, in UTC. See docs/journal.md.
+are stored in UTC and come back aware, in UTC.
+
+A ``Journal`` is scoped to one person: ``user_id`` None is the terminal's own person (the CLI),
+a number a web account; ``journal.for_user(user_id)`` is a view of the same database for another
+person. Accounts, sign-in tokens and failed sign-ins are kept here too. See docs/journal.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -33,18 +38,23 @@ from bedstretch.core.records import (
     SessionStatus,
     StepRecord,
     StepStatus,
+    TokenKind,
+    TokenRecord,
 )
 from bedstretch.journal.schema import (
+    auth_tokens,
     checkins,
     events,
     exercise_restores,
     instant,
+    login_attempts,
     raw_instant,
     rescreen_requests,
     screenings,
     sessions,
     steps,
     to_utc,
+    users,
 )
 
 if TYPE_CHECKING:
@@ -57,13 +67,16 @@ __all__ = [
     "JournalError",
     "alembic_config",
     "default_url",
+    "email_attempt_key",
+    "hash_token",
+    "normalize_email",
     "open_journal",
     "pid_alive",
     "resolve_url",
 ]
 
 DEFAULT_URL_ENV = "BEDSTRETCH_DATABASE_URL"
-HEAD = "0002"  # the newest migration in migrations/versions (a test holds them together)
+HEAD = "0003"  # the newest migration in migrations/versions (a test holds them together)
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 _WRITE = "bedstretch_write"  # execution option: this transaction will write
@@ -333,6 +346,41 @@ def open_journal(url: str | None = None) -> Journal:
     return Journal(engine, resolved)
 
 
+# --------------------------------------------------------------------------- accounts
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_KEY_LENGTH = 400  # login_attempts.key
+
+
+def normalize_email(email: str) -> str:
+    """An email as stored and looked up: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def hash_token(secret: str) -> str:
+    """What the journal keeps of a sign-in token: the SHA-256 of the secret, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def email_attempt_key(email: str) -> str:
+    """The ``login_attempts`` key of an account: ``email:<sha256 of the normalised email>``."""
+    return "email:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
+def _token_hash(value: str) -> str:
+    if not _HEX64.fullmatch(value):
+        raise ValueError("token_hash must be the SHA-256 of the token in lower-case hex (64)")
+    return value
+
+
+def _attempt_key(key: str) -> str:
+    if not key or len(key) > _KEY_LENGTH:
+        raise ValueError(f"an attempt key has 1-{_KEY_LENGTH} characters")
+    if "@" in key:
+        raise ValueError("an attempt key holds no email: use email_attempt_key(email)")
+    return key
+
+
 # --------------------------------------------------------------------------- the journal
 
 
@@ -391,19 +439,43 @@ def _screening(row: sa.Row[Any]) -> ScreeningRecord:
 
 
 class Journal:
-    """The journal at ``url``; close it when done.
+    """The journal at ``url``, seen by one person; close it when done.
+
+    ``user_id`` None is the terminal's own person (the CLI); ``for_user`` gives a view of the
+    same database for another person. Every read sees only that person's rows, every write is
+    theirs. Accounts, tokens and sign-in attempts are not scoped.
 
     A file or PostgreSQL journal may be shared between threads (each call checks out its own
     connection); the in-memory ``sqlite://`` journal has one connection: one thread at a time.
     """
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(
+        self, engine: Engine, url: str, *, user_id: int | None = None, owner: bool = True
+    ) -> None:
+        if user_id is not None and (isinstance(user_id, bool) or not isinstance(user_id, int)):
+            raise TypeError(f"user_id must be an int or None, not {user_id!r}")
         self.url = url
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
+        self._user_id = user_id
+        self._owner = owner
+
+    @property
+    def user_id(self) -> int | None:
+        """Whose journal this is: None for the terminal's own person, else a user's id."""
+        return self._user_id
+
+    def for_user(self, user_id: int | None) -> Journal:
+        """The same database seen by ``user_id`` (None: the terminal's own person).
+
+        The view shares this journal's engine: closing it does nothing, and it lasts as long
+        as the journal it came from.
+        """
+        return Journal(self._engine, self.url, user_id=user_id, owner=False)
 
     def close(self) -> None:
-        self._engine.dispose()
+        if self._owner:
+            self._engine.dispose()
 
     def __enter__(self) -> Journal:
         return self
@@ -417,7 +489,39 @@ class Journal:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Journal({_shown(self.url)!r})"
+        if self._user_id is None:
+            return f"Journal({_shown(self.url)!r})"
+        return f"Journal({_shown(self.url)!r}, user_id={self._user_id})"
+
+    def _mine(self, table: sa.Table) -> sa.ColumnElement[bool]:
+        """This person's rows of ``table`` (one with a ``user_id`` column)."""
+        column = table.c.user_id
+        return column.is_(None) if self._user_id is None else column == self._user_id
+
+    def _my_sessions(self) -> sa.Select[tuple[int]]:
+        """The ids of this person's sessions (for steps and events)."""
+        return sa.select(sessions.c.id).where(self._mine(sessions))
+
+    def _owns(self, connection: Connection, session_id: int) -> bool:
+        return (
+            connection.execute(
+                sa.select(sessions.c.id).where(sessions.c.id == session_id, self._mine(sessions))
+            ).first()
+            is not None
+        )
+
+    def _insert(self, table: sa.Table, values: Mapping[str, Any]) -> int:
+        """Insert one of this person's rows; its id. A user that is gone: JournalError."""
+        try:
+            with self._write() as connection:
+                result = connection.execute(
+                    sa.insert(table).values(**values, user_id=self._user_id)
+                )
+                return _new_id(result)
+        except sa.exc.IntegrityError:
+            if self._user_id is not None and self.user_email(self._user_id) is None:
+                raise JournalError(f"no user {self._user_id} in the journal") from None
+            raise
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -438,10 +542,9 @@ class Journal:
             raise JournalError(f"journal at {_shown(self.url)}: {_first_line(error)}") from None
 
     def _no_session(self, session_id: int) -> JournalError | None:
+        """None if the session is this person's, else the error for a missing session."""
         with self._read() as connection:
-            found = connection.execute(
-                sa.select(sessions.c.id).where(sessions.c.id == session_id)
-            ).first()
+            found = self._owns(connection, session_id)
         return None if found else JournalError(f"no session {session_id} in the journal")
 
     # ----------------------------------------------------------------------- screenings
@@ -467,19 +570,18 @@ class Journal:
             age=float(age),
             cleared_at=None if cleared_at is None else to_utc(cleared_at),
         )
-        with self._write() as connection:
-            result = connection.execute(
-                sa.insert(screenings).values(
-                    uid=uid,
-                    taken_at=record.taken_at,
-                    outcome=record.outcome,
-                    reasons=list(record.reasons),
-                    answers=dict(record.answers),
-                    age=record.age,
-                    cleared_at=record.cleared_at,
-                )
-            )
-            new_id = _new_id(result)
+        new_id = self._insert(
+            screenings,
+            {
+                "uid": uid,
+                "taken_at": record.taken_at,
+                "outcome": record.outcome,
+                "reasons": list(record.reasons),
+                "answers": dict(record.answers),
+                "age": record.age,
+                "cleared_at": record.cleared_at,
+            },
+        )
         return ScreeningRecord(
             id=new_id,
             taken_at=record.taken_at,
@@ -495,6 +597,7 @@ class Journal:
         with self._read() as connection:
             row = connection.execute(
                 sa.select(screenings)
+                .where(self._mine(screenings))
                 .order_by(screenings.c.taken_at.desc(), screenings.c.id.desc())
                 .limit(1)
             ).first()
@@ -505,7 +608,7 @@ class Journal:
         with self._write() as connection:
             result = connection.execute(
                 sa.update(screenings)
-                .where(screenings.c.id == screening_id)
+                .where(screenings.c.id == screening_id, self._mine(screenings))
                 .values(cleared_at=to_utc(at))
             )
         if result.rowcount == 0:
@@ -513,16 +616,22 @@ class Journal:
 
     def request_rescreen(self, at: datetime, reason: str) -> None:
         """Something new was reported (e.g. tingling): screen again before the next session."""
-        with self._write() as connection:
-            connection.execute(sa.insert(rescreen_requests).values(at=to_utc(at), reason=reason))
+        self._insert(rescreen_requests, {"at": to_utc(at), "reason": reason})
 
     def rescreen_reason(self) -> str | None:
         """The reason of the latest request made after the latest screening, else None."""
-        latest = sa.select(sa.func.max(screenings.c.taken_at)).scalar_subquery()
+        latest = (
+            sa.select(sa.func.max(screenings.c.taken_at))
+            .where(self._mine(screenings))
+            .scalar_subquery()
+        )
         with self._read() as connection:
             reason = connection.execute(
                 sa.select(rescreen_requests.c.reason)
-                .where(sa.or_(latest.is_(None), rescreen_requests.c.at > latest))
+                .where(
+                    self._mine(rescreen_requests),
+                    sa.or_(latest.is_(None), rescreen_requests.c.at > latest),
+                )
                 .order_by(rescreen_requests.c.at.desc(), rescreen_requests.c.id.desc())
                 .limit(1)
             ).scalar()
@@ -543,24 +652,26 @@ class Journal:
         uid: str | None = None,
     ) -> int:
         """A new session, status "running"; returns its id."""
-        with self._write() as connection:
-            result = connection.execute(
-                sa.insert(sessions).values(
-                    uid=uid or str(uuid.uuid4()),
-                    routine_id=routine_id,
-                    routine_name=routine_name,
-                    snapshot=dict(snapshot),
-                    status=SessionStatus.RUNNING.value,
-                    started_at=to_utc(started_at),
-                    pain_before=_pain(pain_before, "pain_before"),
-                    pid=pid,
-                    host=host,
-                )
-            )
-            return _new_id(result)
+        return self._insert(
+            sessions,
+            {
+                "uid": uid or str(uuid.uuid4()),
+                "routine_id": routine_id,
+                "routine_name": routine_name,
+                "snapshot": dict(snapshot),
+                "status": SessionStatus.RUNNING.value,
+                "started_at": to_utc(started_at),
+                "pain_before": _pain(pain_before, "pain_before"),
+                "pid": pid,
+                "host": host,
+            },
+        )
 
     def record_step(self, session_id: int, step: StepRecord) -> None:
-        """Store one played block; durable when this returns."""
+        """Store one played block; durable when this returns.
+
+        Another person's session is a missing one: JournalError "no session N in the journal".
+        """
         values = {
             "session_id": session_id,
             "block": step.block,
@@ -579,15 +690,22 @@ class Journal:
         }
         try:
             with self._write() as connection:
+                if not self._owns(connection, session_id):
+                    raise JournalError(f"no session {session_id} in the journal")
                 connection.execute(sa.insert(steps).values(values))
-        except sa.exc.IntegrityError:
+        except sa.exc.IntegrityError:  # the session was deleted meanwhile, or a bad value
             missing = self._no_session(session_id)
             if missing:
                 raise missing from None
             raise
 
     def record_event(self, session_id: int, event: EventRecord) -> bool:
-        """Store an event once: False if an event with this id is already stored."""
+        """Store an event once: False if an event with this id is already stored.
+
+        Another person's session is a missing one: JournalError "no session N in the journal"
+        (whatever the event). Event ids are unique in the whole journal: on one's own session,
+        an id already stored (by anyone, under any session) returns False and changes nothing.
+        """
         values = {
             "id": event.id,
             "session_id": session_id,
@@ -600,20 +718,38 @@ class Journal:
         }
         try:
             with self._write() as connection:
+                if not self._owns(connection, session_id):
+                    raise JournalError(f"no session {session_id} in the journal")
                 connection.execute(sa.insert(events).values(values))
         except sa.exc.IntegrityError:
             # the same id stored before (or concurrently, by another process): not an error
-            with self._read() as connection:
-                stored = connection.execute(
-                    sa.select(events.c.id).where(events.c.id == event.id)
-                ).first()
-            if stored:
+            if self._event_stored(event.id):
                 return False
-            missing = self._no_session(session_id)
+            missing = self._no_session(session_id)  # deleted meanwhile
             if missing:
                 raise missing from None
             raise
         return True
+
+    def blocks(self, session_id: int) -> list[dict[str, Any]] | None:
+        """The played timeline's blocks of one of this person's sessions (None: no such session).
+
+        A light read for the web API, which needs them to turn a ``step_done`` event into a step.
+        """
+        with self._read() as connection:
+            snapshot = connection.execute(
+                sa.select(sessions.c.snapshot).where(
+                    sessions.c.id == session_id, self._mine(sessions)
+                )
+            ).scalar()
+        return None if snapshot is None else list(snapshot.get("blocks", []))
+
+    def _event_stored(self, event_id: str) -> bool:
+        with self._read() as connection:
+            stored = connection.execute(
+                sa.select(events.c.id).where(events.c.id == event_id)
+            ).first()
+        return stored is not None
 
     def finish_session(
         self,
@@ -626,7 +762,7 @@ class Journal:
         with self._write() as connection:
             result = connection.execute(
                 sa.update(sessions)
-                .where(sessions.c.id == session_id)
+                .where(sessions.c.id == session_id, self._mine(sessions))
                 .values(
                     status=SessionStatus(status).value,
                     ended_at=to_utc(ended_at),
@@ -640,14 +776,15 @@ class Journal:
         with self._write() as connection:
             result = connection.execute(
                 sa.update(sessions)
-                .where(sessions.c.id == session_id)
+                .where(sessions.c.id == session_id, self._mine(sessions))
                 .values(pain_before=_pain(pain, "pain_before"))
             )
         if result.rowcount == 0:
             raise JournalError(f"no session {session_id} in the journal")
 
     def session(self, session_id: int) -> SessionRecord | None:
-        """One session with its steps (in the order stored) and events (by ``at``)."""
+        """One session with its steps (in the order stored) and events (by ``at``); None if
+        there is no such session of this person."""
         with self._read() as connection:
             found = self._load(connection, sessions.c.id == session_id, None)
         return found[0] if found else None
@@ -666,21 +803,20 @@ class Journal:
     def _load(
         self, connection: Connection, where: sa.ColumnElement[bool] | None, limit: int | None
     ) -> list[SessionRecord]:
+        """This person's sessions matching ``where``, newest first, with steps and events."""
         newest_first = (sessions.c.started_at.desc(), sessions.c.id.desc())
-        query = sa.select(sessions).order_by(*newest_first)
-        ids = sa.select(sessions.c.id)
-        if where is not None:
-            query, ids = query.where(where), ids.where(where)
+        mine = self._mine(sessions) if where is None else sa.and_(self._mine(sessions), where)
+        query = sa.select(sessions).where(mine).order_by(*newest_first)
+        ids = sa.select(sessions.c.id).where(mine)
         if limit is not None:
             query, ids = query.limit(limit), ids.order_by(*newest_first).limit(limit)
         rows = connection.execute(query).all()
         if not rows:
             return []
-        filtered = where is not None or limit is not None
 
-        step_query = sa.select(*_STEP_COLUMNS).order_by(steps.c.id)
-        if filtered:
-            step_query = step_query.where(steps.c.session_id.in_(ids))
+        step_query = (
+            sa.select(*_STEP_COLUMNS).where(steps.c.session_id.in_(ids)).order_by(steps.c.id)
+        )
         step_lists: dict[int, list[StepRecord]] = {}
         for (
             session_id,
@@ -719,11 +855,11 @@ class Journal:
             else:
                 found.append(record)
 
-        event_query = sa.select(*_EVENT_COLUMNS).order_by(
-            events.c.at, events.c.created_at, events.c.id
+        event_query = (
+            sa.select(*_EVENT_COLUMNS)
+            .where(events.c.session_id.in_(ids))
+            .order_by(events.c.at, events.c.created_at, events.c.id)
         )
-        if filtered:
-            event_query = event_query.where(events.c.session_id.in_(ids))
         event_lists: dict[int, list[EventRecord]] = {}
         for session_id, id_, kind, at, created_at, value, step, exercise in connection.execute(
             event_query
@@ -754,7 +890,8 @@ class Journal:
     def reap_interrupted(
         self, now: datetime, alive: Callable[[int | None, str | None], bool]
     ) -> int:
-        """Mark "running" sessions whose player is gone as "interrupted"; returns how many.
+        """Mark this person's "running" sessions whose player is gone as "interrupted"; returns
+        how many.
 
         ``alive(pid, host)`` decides (``pid_alive`` by default in the CLI). A reaped session ends
         at its last step or event (else when it started), never later than ``now``.
@@ -763,7 +900,7 @@ class Journal:
         with self._read() as connection:
             running = connection.execute(
                 sa.select(sessions.c.id, sessions.c.pid, sessions.c.host, sessions.c.started_at)
-                .where(sessions.c.status == SessionStatus.RUNNING.value)
+                .where(sessions.c.status == SessionStatus.RUNNING.value, self._mine(sessions))
                 .order_by(sessions.c.id)
             ).all()
         dead = [row for row in running if not alive(row.pid, row.host)]
@@ -821,31 +958,35 @@ class Journal:
         ):
             _pain(value, name)
         record = CheckinRecord(uid or str(uuid.uuid4()), day, to_utc(created_at), pain, peg)
-        with self._write() as connection:
-            connection.execute(
-                sa.insert(checkins).values(
-                    uid=record.uid,
-                    day=record.day,
-                    pain=record.pain,
-                    peg_pain=peg[0] if peg else None,
-                    peg_enjoyment=peg[1] if peg else None,
-                    peg_activity=peg[2] if peg else None,
-                    created_at=record.created_at,
-                )
-            )
+        self._insert(
+            checkins,
+            {
+                "uid": record.uid,
+                "day": record.day,
+                "pain": record.pain,
+                "peg_pain": peg[0] if peg else None,
+                "peg_enjoyment": peg[1] if peg else None,
+                "peg_activity": peg[2] if peg else None,
+                "created_at": record.created_at,
+            },
+        )
         return record
 
     def checkins(self, *, since: date | None = None) -> list[CheckinRecord]:
         """Check-ins on or after ``since``, oldest first (by day, then when they were made)."""
-        query = sa.select(
-            checkins.c.uid,
-            sa.type_coerce(checkins.c.day, sa.String),
-            raw_instant(checkins.c.created_at),
-            checkins.c.pain,
-            checkins.c.peg_pain,
-            checkins.c.peg_enjoyment,
-            checkins.c.peg_activity,
-        ).order_by(checkins.c.day, checkins.c.created_at, checkins.c.id)
+        query = (
+            sa.select(
+                checkins.c.uid,
+                sa.type_coerce(checkins.c.day, sa.String),
+                raw_instant(checkins.c.created_at),
+                checkins.c.pain,
+                checkins.c.peg_pain,
+                checkins.c.peg_enjoyment,
+                checkins.c.peg_activity,
+            )
+            .where(self._mine(checkins))
+            .order_by(checkins.c.day, checkins.c.created_at, checkins.c.id)
+        )
         if since is not None:
             query = query.where(checkins.c.day >= since)
         with self._read() as connection:
@@ -865,10 +1006,7 @@ class Journal:
 
     def restore_exercise(self, exercise: str, at: datetime) -> None:
         """The person puts an exercise back into plans: its earlier trouble no longer counts."""
-        with self._write() as connection:
-            connection.execute(
-                sa.insert(exercise_restores).values(exercise=exercise, at=to_utc(at))
-            )
+        self._insert(exercise_restores, {"exercise": exercise, "at": to_utc(at)})
 
     def exercise_trouble(self) -> dict[str, int]:
         """Exercise id -> number of distinct sessions with trouble since its latest restore.
@@ -882,15 +1020,15 @@ class Journal:
             latest_restore = sa.func.max(exercise_restores.c.at)
             restored: dict[str, datetime] = dict(
                 connection.execute(
-                    sa.select(exercise_restores.c.exercise, latest_restore).group_by(
-                        exercise_restores.c.exercise
-                    )
+                    sa.select(exercise_restores.c.exercise, latest_restore)
+                    .where(self._mine(exercise_restores))
+                    .group_by(exercise_restores.c.exercise)
                 ).all()
             )
             skips = connection.execute(
                 sa.select(steps.c.exercise, steps.c.session_id, sessions.c.started_at)
                 .join_from(steps, sessions, steps.c.session_id == sessions.c.id)
-                .where(steps.c.status == StepStatus.PAIN_SKIP.value)
+                .where(steps.c.status == StepStatus.PAIN_SKIP.value, self._mine(sessions))
                 .distinct()
             ).all()
             stop_events = connection.execute(
@@ -899,6 +1037,7 @@ class Journal:
                 .where(
                     sessions.c.status == SessionStatus.SAFETY_STOP.value,
                     events.c.kind.in_(_TROUBLE_EVENTS),
+                    self._mine(sessions),
                 )
                 .order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
             ).all()
@@ -913,3 +1052,153 @@ class Journal:
             if since is None or started_at > since:
                 troubled.setdefault(exercise, set()).add(session_id)
         return {exercise: len(ids) for exercise, ids in sorted(troubled.items())}
+
+    # ----------------------------------------------------------------------- accounts
+    # Not scoped: whichever view is asked, these see every account.
+
+    def create_user(self, email: str, password_hash: str, at: datetime) -> int | None:
+        """A new account; its id, or None if the email (trimmed, lower-cased) is taken."""
+        address = normalize_email(email)
+        if not address or len(address) > 320:
+            raise ValueError("an email has 1-320 characters")
+        if not password_hash:
+            raise ValueError("a user needs a password hash")
+        try:
+            with self._write() as connection:
+                result = connection.execute(
+                    sa.insert(users).values(
+                        email=address, password_hash=password_hash, created_at=to_utc(at)
+                    )
+                )
+                return _new_id(result)
+        except sa.exc.IntegrityError:  # taken, perhaps a moment ago by another process
+            if self.user_by_email(address) is not None:
+                return None
+            raise
+
+    def user_by_email(self, email: str) -> tuple[int, str] | None:
+        """(id, password hash) of the account with this email, else None."""
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(users.c.id, users.c.password_hash).where(
+                    users.c.email == normalize_email(email)
+                )
+            ).first()
+        return None if row is None else (int(row.id), str(row.password_hash))
+
+    def user_email(self, user_id: int) -> str | None:
+        with self._read() as connection:
+            email = connection.execute(
+                sa.select(users.c.email).where(users.c.id == user_id)
+            ).scalar()
+        return None if email is None else str(email)
+
+    def delete_user(self, user_id: int) -> None:
+        """Delete an account and everything of it: tokens, sessions with their steps and events,
+        screenings, check-ins, rescreen requests, exercise restores (ON DELETE CASCADE), and its
+        failed sign-ins. An unknown id changes nothing."""
+        with self._write() as connection:
+            email = connection.execute(
+                sa.select(users.c.email).where(users.c.id == user_id)
+            ).scalar()
+            if email is None:
+                return
+            connection.execute(sa.delete(users).where(users.c.id == user_id))
+            connection.execute(
+                sa.delete(login_attempts).where(login_attempts.c.key == email_attempt_key(email))
+            )
+
+    # ----------------------------------------------------------------------- sign-in tokens
+
+    def add_token(
+        self,
+        *,
+        token_hash: str,
+        user_id: int,
+        kind: TokenKind | str,
+        csrf: str | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Store a token by the SHA-256 hex of its secret (``hash_token``), never the secret."""
+        values = {
+            "token_hash": _token_hash(token_hash),
+            "user_id": user_id,
+            "kind": TokenKind(kind).value,
+            "csrf": csrf,
+            "created_at": to_utc(created_at),
+            "expires_at": to_utc(expires_at),
+        }
+        try:
+            with self._write() as connection:
+                connection.execute(sa.insert(auth_tokens).values(values))
+        except sa.exc.IntegrityError:
+            if self.user_email(user_id) is None:
+                raise JournalError(f"no user {user_id} in the journal") from None
+            raise
+
+    def token(self, token_hash: str, now: datetime) -> TokenRecord | None:
+        """The live token with this hash; None if unknown or expired (``expires_at <= now``)."""
+        with self._read() as connection:
+            row = connection.execute(
+                sa.select(
+                    auth_tokens.c.user_id,
+                    auth_tokens.c.kind,
+                    auth_tokens.c.csrf,
+                    auth_tokens.c.expires_at,
+                ).where(auth_tokens.c.token_hash == token_hash, auth_tokens.c.expires_at > now)
+            ).first()
+        if row is None:
+            return None
+        return TokenRecord(
+            user_id=int(row.user_id),
+            kind=TokenKind(row.kind),
+            csrf=row.csrf,
+            expires_at=row.expires_at,
+        )
+
+    def delete_token(self, token_hash: str) -> None:
+        """Sign out: the token is gone (an unknown hash changes nothing)."""
+        with self._write() as connection:
+            connection.execute(sa.delete(auth_tokens).where(auth_tokens.c.token_hash == token_hash))
+
+    def delete_expired_tokens(self, now: datetime) -> int:
+        """Housekeeping: delete tokens expired at ``now``; how many went."""
+        with self._write() as connection:
+            result = connection.execute(
+                sa.delete(auth_tokens).where(auth_tokens.c.expires_at <= to_utc(now))
+            )
+        return int(result.rowcount)
+
+    # ----------------------------------------------------------------------- sign-in attempts
+
+    def count_attempts(self, key: str, since: datetime) -> int:
+        """Failed sign-ins under ``key`` at or after ``since``."""
+        with self._read() as connection:
+            count = connection.execute(
+                sa.select(sa.func.count()).where(
+                    login_attempts.c.key == key, login_attempts.c.at >= to_utc(since)
+                )
+            ).scalar()
+        return int(count or 0)
+
+    def add_attempt(self, key: str, at: datetime) -> None:
+        """One failed sign-in under ``key``: ``email_attempt_key(email)`` or ``"addr:<ip>"``
+        (a key with an ``@`` is refused: no raw emails in this table)."""
+        with self._write() as connection:
+            connection.execute(
+                sa.insert(login_attempts).values(key=_attempt_key(key), at=to_utc(at))
+            )
+
+    def clear_attempts(self, key: str) -> None:
+        """Forget the failed sign-ins under ``key`` (after a successful one)."""
+        with self._write() as connection:
+            connection.execute(sa.delete(login_attempts).where(login_attempts.c.key == key))
+
+    def delete_attempts_before(self, before: datetime) -> int:
+        """Housekeeping: forget failed sign-ins older than any window; how many went."""
+        with self._write() as connection:
+            result = connection.execute(
+                sa.delete(login_attempts).where(login_attempts.c.at < to_utc(before))
+            )
+        return int(result.rowcount)

@@ -9,12 +9,17 @@ the same document.
 idempotent: sessions, screenings and check-ins already there (same ``uid``) are skipped, events
 by ``id``, exercise restores by (exercise, at) and rescreen requests by (reason, at). A session
 imported as ``running`` cannot be playing here, so it arrives ``interrupted``. See docs/export.md.
+
+Both work on the journal's person (``Journal.user_id``): export reads only their records, import
+writes them as theirs. Uids and event ids are unique in the whole database, so one already
+stored for anybody counts as "already there" (and is not copied); restores and rescreen requests
+are matched among the person's own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +57,8 @@ from bedstretch.journal.schema import (
 
 __all__ = ["export_records", "import_batch"]
 
+_CHUNK = 500  # values per IN (...) when looking up a batch's ids
+
 _STEP_STATUS = {s.value: s for s in StepStatus}
 _EVENT_KIND = {k.value: k for k in EventKind}
 _SESSION_STATUS = {s.value: s for s in SessionStatus}
@@ -75,14 +82,18 @@ def _decoder() -> Callable[[str], Mapping[str, Any]]:
 
 
 def export_records(journal: Journal) -> Records:
-    """Every record of the journal, oldest first, read in one consistent snapshot."""
+    """Every record of the journal's person, oldest first, read in one consistent snapshot."""
     with journal._read() as connection:
-        return _read_all(connection)
+        return _read_all(connection, journal)
 
 
-def _read_all(connection: Connection) -> Records:
+def _read_all(connection: Connection, journal: Journal) -> Records:
+    mine = journal._mine
+    my_sessions = journal._my_sessions()
     screening_rows = connection.execute(
-        sa.select(screenings).order_by(screenings.c.taken_at, screenings.c.uid)
+        sa.select(screenings)
+        .where(mine(screenings))
+        .order_by(screenings.c.taken_at, screenings.c.uid)
     ).all()
     session_rows = connection.execute(
         sa.select(
@@ -97,42 +108,52 @@ def _read_all(connection: Connection) -> Records:
             sessions.c.ended_at,
             sessions.c.pain_before,
             sessions.c.pain_after,
-        ).order_by(sessions.c.started_at, sessions.c.uid)
+        )
+        .where(mine(sessions))
+        .order_by(sessions.c.started_at, sessions.c.uid)
     ).all()
 
     snapshot = _decoder()
     step_lists: dict[int, list[StepRecord]] = {}
-    step_query = sa.select(
-        steps.c.session_id,
-        steps.c.block,
-        steps.c.step,
-        steps.c.exercise,
-        steps.c.variant,
-        steps.c.side,
-        steps.c.set_number,
-        steps.c.status,
-        steps.c.target_seconds,
-        steps.c.target_reps,
-        steps.c.actual_seconds,
-        steps.c.actual_reps,
-        steps.c.finished_at,
-        steps.c.reason,
-    ).order_by(steps.c.session_id, steps.c.id)
+    step_query = (
+        sa.select(
+            steps.c.session_id,
+            steps.c.block,
+            steps.c.step,
+            steps.c.exercise,
+            steps.c.variant,
+            steps.c.side,
+            steps.c.set_number,
+            steps.c.status,
+            steps.c.target_seconds,
+            steps.c.target_reps,
+            steps.c.actual_seconds,
+            steps.c.actual_reps,
+            steps.c.finished_at,
+            steps.c.reason,
+        )
+        .where(steps.c.session_id.in_(my_sessions))
+        .order_by(steps.c.session_id, steps.c.id)
+    )
     for session_id, *values in connection.execute(step_query):
         values[6] = _STEP_STATUS.get(values[6]) or StepStatus(values[6])
         step_lists.setdefault(session_id, []).append(StepRecord(*values))
 
     event_lists: dict[int, list[EventRecord]] = {}
-    event_query = sa.select(
-        events.c.session_id,
-        events.c.id,
-        events.c.kind,
-        events.c.at,
-        events.c.created_at,
-        events.c.value,
-        events.c.step,
-        events.c.exercise,
-    ).order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
+    event_query = (
+        sa.select(
+            events.c.session_id,
+            events.c.id,
+            events.c.kind,
+            events.c.at,
+            events.c.created_at,
+            events.c.value,
+            events.c.step,
+            events.c.exercise,
+        )
+        .where(events.c.session_id.in_(my_sessions))
+        .order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
+    )
     for session_id, id_, kind, at, created_at, value, step, exercise in connection.execute(
         event_query
     ):
@@ -142,17 +163,19 @@ def _read_all(connection: Connection) -> Records:
         event_lists.setdefault(session_id, []).append(event)
 
     checkin_rows = connection.execute(
-        sa.select(checkins).order_by(checkins.c.day, checkins.c.created_at, checkins.c.uid)
+        sa.select(checkins)
+        .where(mine(checkins))
+        .order_by(checkins.c.day, checkins.c.created_at, checkins.c.uid)
     ).all()
     restore_rows = connection.execute(
-        sa.select(exercise_restores.c.exercise, exercise_restores.c.at).order_by(
-            exercise_restores.c.at, exercise_restores.c.exercise, exercise_restores.c.id
-        )
+        sa.select(exercise_restores.c.exercise, exercise_restores.c.at)
+        .where(mine(exercise_restores))
+        .order_by(exercise_restores.c.at, exercise_restores.c.exercise, exercise_restores.c.id)
     ).all()
     rescreen_rows = connection.execute(
-        sa.select(rescreen_requests.c.at, rescreen_requests.c.reason).order_by(
-            rescreen_requests.c.at, rescreen_requests.c.reason, rescreen_requests.c.id
-        )
+        sa.select(rescreen_requests.c.at, rescreen_requests.c.reason)
+        .where(mine(rescreen_requests))
+        .order_by(rescreen_requests.c.at, rescreen_requests.c.reason, rescreen_requests.c.id)
     ).all()
 
     return Records(
@@ -207,23 +230,40 @@ def _read_all(connection: Connection) -> Records:
 
 
 def import_batch(journal: Journal, batch: Batch) -> ImportCounts:
-    """Add what the journal does not have yet, in one transaction; JournalError changes nothing."""
+    """Add what the journal does not have yet, as its person's, in one transaction; JournalError
+    changes nothing."""
     try:
         with journal._write() as connection:
-            return _import(connection, batch)
+            return _import(connection, batch, journal)
     except sa.exc.DBAPIError as error:
         cause = getattr(error, "orig", None) or error
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
         raise JournalError(f"nothing was imported: the journal refused a record: {first}") from None
 
 
-def _column(connection: Connection, column: sa.ColumnElement[Any]) -> set[Any]:
-    return set(connection.execute(sa.select(column)).scalars())
+def _known(
+    connection: Connection,
+    column: sa.ColumnElement[Any],
+    values: Iterable[Any],
+    *where: sa.ColumnElement[bool],
+) -> set[Any]:
+    """Which of ``values`` are stored in ``column`` (of rows matching ``where``): the batch's own
+    values are looked up, never a whole column of a database shared by many people."""
+    wanted: Sequence[Any] = list(dict.fromkeys(v for v in values if v is not None))
+    found: set[Any] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(
+            connection.execute(sa.select(column).where(column.in_(chunk), *where)).scalars()
+        )
+    return found
 
 
-def _insert(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def _insert(
+    connection: Connection, table: sa.Table, rows: list[dict[str, Any]], user_id: int | None
+) -> None:
     if rows:  # an empty executemany would insert one row of defaults
-        connection.execute(sa.insert(table), rows)
+        connection.execute(sa.insert(table), [{**row, "user_id": user_id} for row in rows])
 
 
 def _ended(session: SessionRecord) -> datetime:
@@ -232,16 +272,18 @@ def _ended(session: SessionRecord) -> datetime:
     return max([session.started_at, *moments])
 
 
-def _import(connection: Connection, batch: Batch) -> ImportCounts:
+def _import(connection: Connection, batch: Batch, journal: Journal) -> ImportCounts:
     already = 0
+    user_id = journal.user_id
 
-    known_screenings = _column(connection, screenings.c.uid)
+    known_screenings = _known(connection, screenings.c.uid, (s.uid for s in batch.screenings))
     new_screenings = [s for s in batch.screenings if s.uid not in known_screenings]
     already += len(batch.screenings) - len(new_screenings)
     _insert(
         connection,
         screenings,
-        [
+        user_id=user_id,
+        rows=[
             {
                 "uid": s.uid,
                 "taken_at": to_utc(s.taken_at),
@@ -255,7 +297,7 @@ def _import(connection: Connection, batch: Batch) -> ImportCounts:
         ],
     )
 
-    known_sessions = _column(connection, sessions.c.uid)
+    known_sessions = _known(connection, sessions.c.uid, (s.uid for s in batch.sessions))
     new_sessions = [s for s in batch.sessions if s.uid not in known_sessions]
     already += len(batch.sessions) - len(new_sessions)
     session_rows = []
@@ -276,26 +318,35 @@ def _import(connection: Connection, batch: Batch) -> ImportCounts:
                 "host": None,
             }
         )
-    _insert(connection, sessions, session_rows)
+    _insert(connection, sessions, session_rows, user_id)
     ids: dict[str, int] = {}
-    if new_sessions:
-        new_uids = {s.uid for s in new_sessions}
-        ids = {
-            uid: id_
-            for id_, uid in connection.execute(sa.select(sessions.c.id, sessions.c.uid))
-            if uid in new_uids
-        }
-    step_rows, event_rows = _children(new_sessions, ids, _column(connection, events.c.id))
-    _insert(connection, steps, step_rows)
-    _insert(connection, events, event_rows)
+    new_uids = [s.uid for s in new_sessions]
+    for start in range(0, len(new_uids), _CHUNK):
+        ids.update(
+            (uid, id_)
+            for id_, uid in connection.execute(
+                sa.select(sessions.c.id, sessions.c.uid).where(
+                    sessions.c.uid.in_(new_uids[start : start + _CHUNK])
+                )
+            )
+        )
+    batch_events = (e.id for s in new_sessions for e in s.events)
+    step_rows, event_rows = _children(
+        new_sessions, ids, _known(connection, events.c.id, batch_events)
+    )
+    if step_rows:
+        connection.execute(sa.insert(steps), step_rows)
+    if event_rows:
+        connection.execute(sa.insert(events), event_rows)
 
-    known_checkins = _column(connection, checkins.c.uid)
+    known_checkins = _known(connection, checkins.c.uid, (c.uid for c in batch.checkins))
     new_checkins = [c for c in batch.checkins if c.uid not in known_checkins]
     already += len(batch.checkins) - len(new_checkins)
     _insert(
         connection,
         checkins,
-        [
+        user_id=user_id,
+        rows=[
             {
                 "uid": c.uid,
                 "day": c.day,
@@ -312,22 +363,36 @@ def _import(connection: Connection, batch: Batch) -> ImportCounts:
     known_restores = {
         (e, to_utc(at))
         for e, at in connection.execute(
-            sa.select(exercise_restores.c.exercise, exercise_restores.c.at)
+            sa.select(exercise_restores.c.exercise, exercise_restores.c.at).where(
+                journal._mine(exercise_restores)
+            )
         )
     }
     restore_rows = _new_pairs(((r.exercise, to_utc(r.at)) for r in batch.restores), known_restores)
     already += len(batch.restores) - len(restore_rows)
-    _insert(connection, exercise_restores, [{"exercise": e, "at": at} for e, at in restore_rows])
+    _insert(
+        connection,
+        exercise_restores,
+        [{"exercise": e, "at": at} for e, at in restore_rows],
+        user_id,
+    )
 
     known_rescreens = {
         (reason, to_utc(at))
         for at, reason in connection.execute(
-            sa.select(rescreen_requests.c.at, rescreen_requests.c.reason)
+            sa.select(rescreen_requests.c.at, rescreen_requests.c.reason).where(
+                journal._mine(rescreen_requests)
+            )
         )
     }
     rescreen_rows = _new_pairs(((r.reason, to_utc(r.at)) for r in batch.rescreens), known_rescreens)
     already += len(batch.rescreens) - len(rescreen_rows)
-    _insert(connection, rescreen_requests, [{"reason": r, "at": at} for r, at in rescreen_rows])
+    _insert(
+        connection,
+        rescreen_requests,
+        [{"reason": r, "at": at} for r, at in rescreen_rows],
+        user_id,
+    )
 
     return ImportCounts(
         sessions=len(new_sessions),

@@ -4,9 +4,10 @@ This is the *current* shape of the schema. Migrations (``migrations/versions``) 
 that build it step by step; ``tests/journal`` checks that the migrated database matches these
 definitions, so a change here without a migration fails the tests.
 
-Ready for several people later: every table has a surrogate integer key (events: their UUID) and
-nothing is keyed by a value that only makes sense for one person, so a ``users`` table and a
-``user_id`` column can be added by a migration.
+Several people: ``users`` holds accounts, and every top-level table (screenings, rescreen
+requests, sessions, check-ins, exercise restores) has a nullable ``user_id``: NULL is the
+terminal's own person (the CLI), a number is a web account. Steps and events belong to a session
+and so to its person. ``auth_tokens`` and ``login_attempts`` serve signing in.
 """
 
 from __future__ import annotations
@@ -69,11 +70,67 @@ def instant(value: object) -> datetime:
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+# Accounts of the web app. ``email`` is stored trimmed and lower-cased; ``password_hash`` is what
+# the web layer's hasher (argon2) made: the journal never sees a password.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def owner() -> sa.Column[int]:
+    """The ``user_id`` of a person's row: NULL for the terminal's own person."""
+    return sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    )
+
+
+# Signed-in clients: API bearer tokens and browser sessions. Only the SHA-256 (hex) of the secret
+# is stored, so a copy of the database signs nobody in.
+auth_tokens = sa.Table(
+    "auth_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.CHAR(64), nullable=False, unique=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(10), nullable=False),  # "api" or "web" (TokenKind)
+    sa.Column("csrf", sa.String(64), nullable=True),  # a web session's CSRF token
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.CheckConstraint("kind IN ('api', 'web')", name="kind_values"),
+)
+
+# Failed sign-ins, counted per key ("email:<sha256 of the email>", "addr:<ip>") over a window, in
+# the database so that every worker process sees the same counts. No raw emails here.
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(400), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_login_attempts_key_at", "key", "at"),
+)
+
 # Red-flag screenings (core/safety.py). answers: question id -> bool; reasons: question ids.
 screenings = sa.Table(
     "screenings",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    owner(),
     sa.Column("uid", sa.String(36), nullable=False, unique=True),  # stable across export/import
     sa.Column("taken_at", UTCDateTime, nullable=False, index=True),
     sa.Column("outcome", sa.String(20), nullable=False),
@@ -88,6 +145,7 @@ rescreen_requests = sa.Table(
     "rescreen_requests",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    owner(),
     sa.Column("at", UTCDateTime, nullable=False, index=True),
     sa.Column("reason", sa.Text, nullable=False),
 )
@@ -96,6 +154,7 @@ sessions = sa.Table(
     "sessions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    owner(),
     sa.Column("uid", sa.String(36), nullable=False, unique=True),  # stable across export/import
     sa.Column("routine_id", sa.String(100), nullable=False),
     sa.Column("routine_name", sa.String(200), nullable=False),
@@ -166,6 +225,7 @@ exercise_restores = sa.Table(
     "exercise_restores",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    owner(),
     sa.Column("exercise", sa.String(100), nullable=False, index=True),
     sa.Column("at", UTCDateTime, nullable=False),
 )
@@ -176,6 +236,7 @@ checkins = sa.Table(
     "checkins",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    owner(),
     sa.Column("uid", sa.String(36), nullable=False, unique=True),
     sa.Column("day", sa.Date, nullable=False, index=True),
     sa.Column("pain", sa.Integer, nullable=True),

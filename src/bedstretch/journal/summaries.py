@@ -22,9 +22,11 @@ DONE = StepStatus.DONE.value
 
 
 def session_summaries(journal: Journal, *, exercises: bool = False) -> list[SessionSummary]:
-    """Every session, oldest first, with done time and steps, pain skips and trouble reports;
-    with ``exercises`` also which exercises were done in each (adaptive plans need that,
-    progress does not: it is the costliest query)."""
+    """Every session of the journal's person, oldest first, with done time and steps, pain
+    skips and trouble reports; with ``exercises`` also which exercises were done in each
+    (adaptive plans need that, progress does not: it is the costliest query)."""
+    mine = journal._mine(sessions)
+    my_sessions = journal._my_sessions()
     done = sa.case((steps.c.status == DONE, 1), else_=0)
     totals = (
         sa.select(
@@ -32,6 +34,7 @@ def session_summaries(journal: Journal, *, exercises: bool = False) -> list[Sess
             sa.func.sum(done * steps.c.actual_seconds).label("seconds"),
             sa.func.sum(done).label("count"),
         )
+        .where(steps.c.session_id.in_(my_sessions))
         .group_by(steps.c.session_id)
         .subquery()
     )
@@ -48,17 +51,18 @@ def session_summaries(journal: Journal, *, exercises: bool = False) -> list[Sess
             sa.func.coalesce(totals.c.count, 0),
         )
         .select_from(sessions.outerjoin(totals, totals.c.session_id == sessions.c.id))
+        .where(mine)
         .order_by(sessions.c.started_at, sessions.c.id)
     )
     wanted = [DONE, StepStatus.PAIN_SKIP.value] if exercises else [StepStatus.PAIN_SKIP.value]
     per_exercise = (
         sa.select(steps.c.session_id, steps.c.exercise, steps.c.status)
-        .where(steps.c.status.in_(wanted))
+        .where(steps.c.status.in_(wanted), steps.c.session_id.in_(my_sessions))
         .distinct()
     )
     trouble = (
         sa.select(events.c.session_id, sa.func.count())
-        .where(events.c.kind.in_(TROUBLE))
+        .where(events.c.kind.in_(TROUBLE), events.c.session_id.in_(my_sessions))
         .group_by(events.c.session_id)
     )
     with journal._read() as connection:

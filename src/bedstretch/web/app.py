@@ -1,0 +1,142 @@
+"""The web app: FastAPI, built by ``create_app(url)``; no state lives in the process but caches.
+
+Everything a request needs that could differ between worker processes (accounts, tokens,
+sign-in attempts, sessions, events) is in the database, so several workers (or servers) on one
+PostgreSQL database behave as one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bedstretch import __version__
+from bedstretch.catalog import load_catalog, user_content_dir
+from bedstretch.journal import Journal, open_journal
+from bedstretch.web import auth
+
+STATIC = Path(__file__).with_name("static")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), screen-wake-lock=(self)",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (cheaper than Starlette's BaseHTTPMiddleware on every request): the
+    security headers, no caching of API answers, and this browser's CSRF cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = Request(scope).cookies.get(auth.CSRF_COOKIE)
+        csrf = token or secrets.token_urlsafe(24)
+        scope.setdefault("state", {})["csrf"] = csrf
+        path: str = scope["path"]
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if path.startswith("/api/docs"):  # the interactive docs load their own scripts
+                    headers["Content-Security-Policy"] = (
+                        "default-src 'self' 'unsafe-inline' cdn.jsdelivr.net; img-src 'self' data:"
+                    )
+                if https:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+                if path.startswith("/api/") and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+                if not token:
+                    cookie = f"{auth.CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=lax"
+                    headers.append("set-cookie", cookie + ("; Secure" if https else ""))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def get_journal(request: Request) -> Journal:
+    """The journal scoped to the signed-in page user (401 for the API when signed out)."""
+    user = auth.page_user(request)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Sign in first.")
+    journal: Journal = request.app.state.journal
+    return journal.for_user(user)
+
+
+def create_app(url: str | None = None, content: str | None = None) -> FastAPI:
+    """The app for the journal at ``url`` (default: BEDSTRETCH_DATABASE_URL or the user's file)."""
+
+    journal = open_journal(url)  # opened (and migrated) now: every request finds it ready
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            journal.close()
+
+    app = FastAPI(
+        title="bedstretch",
+        version=__version__,
+        description="A coach for low-back stretches in and beside bed: the JSON API.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.catalog = load_catalog(user_content_dir(content))
+    app.state.journal = journal
+
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 401 and not request.url.path.startswith("/api/"):
+            return RedirectResponse("/signin", status_code=303)
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+
+    from bedstretch.web import api
+
+    app.include_router(api.router)
+    try:
+        from bedstretch.web import pages
+    except ImportError:  # pages are optional while being built
+        pass
+    else:
+        app.include_router(pages.router)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def factory() -> FastAPI:
+    """For ``uvicorn --factory`` with several workers: settings come from the environment."""
+    return create_app(
+        os.environ.get("BEDSTRETCH_DATABASE_URL"), os.environ.get("BEDSTRETCH_CONTENT")
+    )

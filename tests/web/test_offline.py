@@ -1,0 +1,89 @@
+"""Offline: the service worker keeps the player working, and the outbox sends every event once,
+even when the server stored an event but its answer never arrived."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tests.web.conftest import Phone
+from tests.web.helpers import (
+    all_sent,
+    choose,
+    finish_with_pain,
+    record_posted_events,
+    session,
+    sessions,
+    start,
+    step_is,
+)
+
+
+def signed_up(phone: Phone, name: str) -> None:
+    email = f"{name}-{secrets.token_hex(4)}@example.org"
+    phone.sign_up(email)
+    phone.sign_in(email)
+    phone.screen_ok()
+
+
+def test_the_player_page_loads_offline_once_visited(phone: Phone) -> None:
+    page = phone.page
+    signed_up(phone, "offline")
+    page.goto("/play/quick?speed=40")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.reload()  # now through the service worker, which keeps a copy
+    page.locator("#player").wait_for()
+    phone.context.set_offline(True)
+    page.reload()
+    assert page.get_by_role("heading", name="Quick five minutes").is_visible()
+    assert page.evaluate("() => typeof document.getElementById('player').player") == "object"
+    styled = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert styled != "rgba(0, 0, 0, 0)", "the stylesheet came from the cache"
+    # A session cannot start without the network, and the page says so.
+    choose(page, "pain-before", 1)
+    page.get_by_role("button", name="Start", exact=True).click()
+    error = page.locator("#before-error")
+    error.wait_for(state="visible")
+    assert "offline" in error.text_content()
+    phone.context.set_offline(False)
+
+
+def test_an_event_whose_answer_is_lost_is_sent_again_and_stored_once(
+    browser: Any, server: str
+) -> None:
+    # Service workers off, so that the page's own requests can be intercepted.
+    phone = Phone(browser, server, service_workers="block")
+    try:
+        page = phone.page
+        signed_up(phone, "lost")
+        posted = record_posted_events(phone)
+        lost: list[str] = []
+
+        def lose_the_answer(route: Any) -> None:
+            if route.request.method == "POST" and len(lost) < 4:
+                lost.append(route.request.post_data_json["id"])
+                route.fetch()  # the server stores the event...
+                route.abort()  # ...but the answer never reaches the page
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/sessions/*/events", lose_the_answer)
+        start(phone, "quick", 2, 40)
+        step_is(page, "Step 2 of 4")
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Skip").click()
+        page.get_by_role("button", name="Back").click()  # at the step's start: step 2 again
+        step_is(page, "Step 2 of 4")
+        page.get_by_role("button", name="Resume").click()
+        finish_with_pain(phone, 2)
+        all_sent(phone)
+        assert len(lost) == 4
+        found = sessions(phone)
+        assert len(found) == 1
+        events = session(phone, found[0]["id"])["events"]
+        ids = [e["id"] for e in events]
+        assert len(ids) == len(set(ids)) == len(posted)
+        assert set(ids) == set(posted)
+        assert [e["kind"] for e in events].count("complete") == 1
+    finally:
+        phone.close()

@@ -1,0 +1,194 @@
+"""The JSON API: accounts, content, sessions with idempotent events, progress, export."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+
+from fastapi.testclient import TestClient
+
+from bedstretch.core.safety import QUESTION_IDS
+from tests.web_api.conftest import PASSWORD, User
+
+
+def test_signing_up_twice_answers_the_same_and_never_reveals_the_account(
+    client: TestClient,
+) -> None:
+    body = {"email": "Carol@Example.org ", "password": PASSWORD}
+    first = client.post("/api/v1/users", json=body)
+    second = client.post("/api/v1/users", json={**body, "password": "another long password"})
+    assert (first.status_code, first.json()) == (second.status_code, second.json())
+    assert first.json() == {"email": "carol@example.org"}
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "carol@example.org", "password": PASSWORD}
+    )
+    assert token.json()["token_type"] == "bearer"
+    wrong = client.post(
+        "/api/v1/auth/token", json={"email": "carol@example.org", "password": "x" * 12}
+    )
+    nobody = client.post(
+        "/api/v1/auth/token", json={"email": "nobody@example.org", "password": "x" * 12}
+    )
+    assert (wrong.status_code, wrong.json()) == (nobody.status_code, nobody.json()) == (
+        401, {"detail": "Email or password is wrong."},
+    )  # fmt: skip
+
+
+def test_sign_in_is_rate_limited_per_account(client: TestClient) -> None:
+    User(client, "dave@example.org")
+    for _ in range(5):
+        client.post("/api/v1/auth/token", json={"email": "dave@example.org", "password": "y" * 12})
+    blocked = client.post(
+        "/api/v1/auth/token", json={"email": "dave@example.org", "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert blocked.headers["Retry-After"] == "900"
+
+
+def test_short_passwords_and_bad_emails_are_refused(client: TestClient) -> None:
+    assert (
+        client.post("/api/v1/users", json={"email": "e@x.org", "password": "short"}).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/users", json={"email": "not-an-email", "password": PASSWORD}
+        ).status_code
+        == 422
+    )
+
+
+def test_the_api_needs_a_token(client: TestClient) -> None:
+    answer = client.get("/api/v1/sessions")
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_content_has_the_clis_shapes(alice: User) -> None:
+    exercises = alice.get("/api/v1/exercises").json()
+    assert {"id", "name", "aliases", "position", "per_side", "sources", "variants"} <= exercises[
+        0
+    ].keys()
+    timeline = alice.get("/api/v1/routines/quick/timeline").json()
+    assert timeline["total_seconds"] == timeline["cues"][-1]["at"]
+    assert alice.get("/api/v1/routines/nope/timeline").status_code == 404
+    svg = alice.get("/api/v1/exercises/cat-cow/figure.svg?variant=lying")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    plan = alice.post("/api/v1/plan", {"minutes": 5, "lying_only": True}).json()
+    assert plan["total_seconds"] <= 300
+    assert plan["timeline"]["total_seconds"] == plan["total_seconds"]
+
+
+def test_rules_come_from_the_core(alice: User) -> None:
+    assert alice.get("/api/v1/rules").json()["skip_rise"] == 2
+    assert alice.get("/api/v1/rules").json()["stop_at"] == 8
+
+
+def test_a_session_needs_a_clear_screening(alice: User) -> None:
+    refused = alice.post("/api/v1/sessions", {"routine": "quick", "pain_before": 2})
+    assert refused.status_code == 409
+    assert "no screening on record yet" in refused.json()["detail"]
+    assert alice.get("/api/v1/gate").json()["needs_screening"] is True
+    answers = dict.fromkeys(QUESTION_IDS, False)
+    emergency = alice.post("/api/v1/screenings", {"answers": {**answers, "bowel": True}, "age": 30})
+    assert emergency.json()["outcome"] == "emergency"
+    assert alice.post("/api/v1/sessions", {"routine": "quick", "pain_before": 2}).status_code == 409
+    missing = alice.post("/api/v1/screenings", {"answers": {"bowel": False}, "age": 30})
+    assert missing.status_code == 422
+
+
+def test_events_are_stored_once_however_often_they_are_sent(alice: User) -> None:
+    alice.screen_ok()
+    session = alice.start()
+    event = {"id": str(uuid.uuid4()), "kind": "step_done", "at": 80.0, "block": 1, "status": "done",
+             "actual_seconds": 20}  # fmt: skip
+    first = alice.post(f"/api/v1/sessions/{session['id']}/events", event)
+    again = alice.post(f"/api/v1/sessions/{session['id']}/events", event)
+    assert (first.status_code, first.json(), again.status_code, again.json()) == (
+        201, {"stored": True}, 200, {"stored": False},
+    )  # fmt: skip
+    alice.event(session["id"], "pain", value=5, exercise="figure-four", at=90.0)
+    alice.event(session["id"], "complete", value=2, at=300.0)
+    stored = alice.get(f"/api/v1/sessions/{session['id']}").json()
+    assert stored["status"] == "completed"
+    assert stored["pain_after"] == 2
+    done = [s for s in stored["steps"] if s["status"] == "done"]
+    assert [(s["block"], s["exercise"], s["side"]) for s in done] == [(1, "knee-to-chest", "right")]
+    assert [e["kind"] for e in stored["events"]] == ["step_done", "pain", "complete"]
+    assert all(len(e["id"]) == 36 for e in stored["events"])
+    assert len(alice.get("/api/v1/sessions").json()) == 1
+
+
+def test_tingling_stops_and_asks_for_a_new_screening(alice: User) -> None:
+    alice.screen_ok()
+    session = alice.start()
+    alice.event(session["id"], "tingling")
+    alice.event(session["id"], "stop", reason="safety")
+    assert alice.get(f"/api/v1/sessions/{session['id']}").json()["status"] == "safety_stop"
+    assert alice.get("/api/v1/gate").json()["needs_screening"] is True
+
+
+def test_bad_events_are_422(alice: User) -> None:
+    alice.screen_ok()
+    session = alice.start()["id"]
+    path = f"/api/v1/sessions/{session}/events"
+    assert alice.post(path, {"id": "not-a-uuid", "kind": "pain"}).status_code == 422
+    assert alice.post(path, {"id": str(uuid.uuid4()), "kind": "dance"}).status_code == 422
+    assert (
+        alice.post(path, {"id": str(uuid.uuid4()), "kind": "pain", "value": 11}).status_code == 422
+    )
+    assert alice.post(path, {"id": str(uuid.uuid4()), "kind": "step_done", "block": 999,
+                             "status": "done"}).status_code == 422  # fmt: skip
+
+
+def test_checkins_progress_export_and_reminders(alice: User) -> None:
+    assert alice.post("/api/v1/checkins", {"pain": 4, "peg": [5, 6, 4]}).status_code == 201
+    assert alice.post("/api/v1/checkins", {"pain": 11}).status_code == 422
+    assert alice.post("/api/v1/checkins", {}).status_code == 422
+    progress = alice.get("/api/v1/progress").json()
+    assert {"pain", "streak", "sessions_per_week", "advice"} <= progress.keys()
+    exported = alice.get("/api/v1/export?format=json")
+    assert json.loads(exported.content)["format"] == "bedstretch-journal"
+    fhir = alice.get("/api/v1/export?format=fhir").json()
+    assert fhir["resourceType"] == "Bundle"
+    with zipfile.ZipFile(io.BytesIO(alice.get("/api/v1/export?format=csv").content)) as archive:
+        assert "checkins.csv" in archive.namelist()
+    ics = alice.get("/api/v1/reminder.ics?at=07:15&days=mon,wed")
+    assert "RRULE:FREQ=WEEKLY;BYDAY=MO,WE" in ics.text
+
+
+def test_deleting_my_account_deletes_my_data(alice: User, bob: User) -> None:
+    alice.screen_ok()
+    bob.screen_ok()
+    alice.start()
+    bob.start()
+    assert alice.delete("/api/v1/users/me").status_code == 204
+    assert alice.get("/api/v1/sessions").status_code == 401  # the token went with the account
+    assert len(bob.get("/api/v1/sessions").json()) == 1
+
+
+def test_security_headers_and_no_caching_of_health_data(alice: User) -> None:
+    answer = alice.get("/api/v1/sessions")
+    csp = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_cookie_authenticated_api_calls_need_the_csrf_header(client: TestClient) -> None:
+    User(client, "erin@example.org")
+    client.cookies.clear()
+    form = client.get("/signin")
+    if form.status_code != 200:  # pages not mounted in this build
+        return
+    csrf = client.cookies.get("bedstretch_csrf")
+    signed = client.post("/signin", data={"email": "erin@example.org", "password": PASSWORD,
+                                          "csrf": csrf}, follow_redirects=False)  # fmt: skip
+    assert signed.status_code in (302, 303)
+    assert client.post("/api/v1/checkins", json={"pain": 3}).status_code == 403
+    ok = client.post("/api/v1/checkins", json={"pain": 3}, headers={"X-CSRF-Token": csrf or ""})
+    assert ok.status_code == 201
