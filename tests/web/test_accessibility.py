@@ -56,7 +56,7 @@ AUDIT = """() => {
   const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
   const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (dup.length) problems.push(`duplicate ids: ${dup}`);
-  const targets = 'button, a.button, .top nav a, .choice span, label.check, .list a.row, .list summary, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select';
+  const targets = 'button, a.button, .top nav a, .choice span, label.check, .list a.row, summary, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select';
   for (const el of document.querySelectorAll(targets)) {
     if (!visible(el)) continue;
     const r = el.getBoundingClientRect();
