@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,39 @@ from bedstretch.catalog import Catalog, load_catalog
 from bedstretch.cli import main
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+
+# --------------------------------------------------------------------------- Chromium
+# Debian's /usr/bin/chromium driven by playwright (never its own download), for figure and page
+# tests. They run everywhere (CI installs chromium); BEDSTRETCH_SKIP_BROWSER=1 skips them.
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")  # playwright's sync API runs one instance at a time
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if os.environ.get("BEDSTRETCH_SKIP_BROWSER") == "1":
+        pytest.skip("BEDSTRETCH_SKIP_BROWSER=1")
+    if not Path(CHROMIUM).is_file() and not shutil.which("chromium"):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    home = tmp_path_factory.mktemp("chromium-home")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=ARGS, env={**os.environ, "HOME": str(home)}
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="session")

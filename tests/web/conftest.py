@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,16 +23,6 @@ import pytest
 
 from tests.journal.conftest import postgres_database
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/web-shots")
 PASSWORD = "a long enough password"
@@ -99,25 +88,6 @@ def postgres_server(tmp_path: Path) -> Iterator[str]:
     for url in postgres_database():
         with serve(url, tmp_path) as base:
             yield base
-
-
-@pytest.fixture(scope="module")  # playwright's sync API runs one instance at a time
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if os.environ.get("BEDSTRETCH_SKIP_BROWSER") == "1":
-        pytest.skip("BEDSTRETCH_SKIP_BROWSER=1")
-    if not Path(CHROMIUM).is_file() and not shutil.which("chromium"):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    home = tmp_path_factory.mktemp("chromium-home")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=ARGS, env={**os.environ, "HOME": str(home)}
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Phone:
