@@ -42,6 +42,8 @@ from bedstretch.core.records import (
     TokenRecord,
 )
 from bedstretch.journal.schema import (
+    EVENT_COLUMNS,
+    STEP_COLUMNS,
     auth_tokens,
     checkins,
     events,
@@ -388,34 +390,6 @@ def _pain(value: int | None, field: str) -> int | None:
     if value is not None and (isinstance(value, bool) or not 0 <= value <= 10):
         raise ValueError(f"{field} must be a whole number 0-10, not {value!r}")
     return value
-
-
-_STEP_COLUMNS = (
-    steps.c.session_id,
-    steps.c.block,
-    steps.c.step,
-    steps.c.exercise,
-    steps.c.variant,
-    steps.c.side,
-    steps.c.set_number,
-    steps.c.status,
-    steps.c.target_seconds,
-    steps.c.target_reps,
-    steps.c.actual_seconds,
-    steps.c.actual_reps,
-    steps.c.finished_at,
-    steps.c.reason,
-)
-_EVENT_COLUMNS = (
-    events.c.session_id,
-    events.c.id,
-    events.c.kind,
-    events.c.at,
-    events.c.created_at,
-    events.c.value,
-    events.c.step,
-    events.c.exercise,
-)
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
@@ -815,7 +789,7 @@ class Journal:
             return []
 
         step_query = (
-            sa.select(*_STEP_COLUMNS).where(steps.c.session_id.in_(ids)).order_by(steps.c.id)
+            sa.select(*STEP_COLUMNS).where(steps.c.session_id.in_(ids)).order_by(steps.c.id)
         )
         step_lists: dict[int, list[StepRecord]] = {}
         for (
@@ -856,7 +830,7 @@ class Journal:
                 found.append(record)
 
         event_query = (
-            sa.select(*_EVENT_COLUMNS)
+            sa.select(*EVENT_COLUMNS)
             .where(events.c.session_id.in_(ids))
             .order_by(events.c.at, events.c.created_at, events.c.id)
         )

@@ -45,6 +45,8 @@ from bedstretch.core.records import (
 )
 from bedstretch.journal import Journal, JournalError
 from bedstretch.journal.schema import (
+    EVENT_COLUMNS,
+    STEP_COLUMNS,
     checkins,
     events,
     exercise_restores,
@@ -116,22 +118,7 @@ def _read_all(connection: Connection, journal: Journal) -> Records:
     snapshot = _decoder()
     step_lists: dict[int, list[StepRecord]] = {}
     step_query = (
-        sa.select(
-            steps.c.session_id,
-            steps.c.block,
-            steps.c.step,
-            steps.c.exercise,
-            steps.c.variant,
-            steps.c.side,
-            steps.c.set_number,
-            steps.c.status,
-            steps.c.target_seconds,
-            steps.c.target_reps,
-            steps.c.actual_seconds,
-            steps.c.actual_reps,
-            steps.c.finished_at,
-            steps.c.reason,
-        )
+        sa.select(*STEP_COLUMNS)
         .where(steps.c.session_id.in_(my_sessions))
         .order_by(steps.c.session_id, steps.c.id)
     )
@@ -141,16 +128,7 @@ def _read_all(connection: Connection, journal: Journal) -> Records:
 
     event_lists: dict[int, list[EventRecord]] = {}
     event_query = (
-        sa.select(
-            events.c.session_id,
-            events.c.id,
-            events.c.kind,
-            events.c.at,
-            events.c.created_at,
-            events.c.value,
-            events.c.step,
-            events.c.exercise,
-        )
+        sa.select(*EVENT_COLUMNS)
         .where(events.c.session_id.in_(my_sessions))
         .order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
     )

@@ -251,3 +251,31 @@ checkins = sa.Table(
         name="peg_range",
     ),
 )
+
+# The columns a StepRecord / EventRecord is built from (after the session id), in field order.
+STEP_COLUMNS = (
+    steps.c.session_id,
+    steps.c.block,
+    steps.c.step,
+    steps.c.exercise,
+    steps.c.variant,
+    steps.c.side,
+    steps.c.set_number,
+    steps.c.status,
+    steps.c.target_seconds,
+    steps.c.target_reps,
+    steps.c.actual_seconds,
+    steps.c.actual_reps,
+    steps.c.finished_at,
+    steps.c.reason,
+)
+EVENT_COLUMNS = (
+    events.c.session_id,
+    events.c.id,
+    events.c.kind,
+    events.c.at,
+    events.c.created_at,
+    events.c.value,
+    events.c.step,
+    events.c.exercise,
+)
