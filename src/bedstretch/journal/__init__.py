@@ -167,7 +167,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA busy_timeout = 5000")  # wait up to 5 s for another writer
+        cursor.execute("PRAGMA busy_timeout = 30000")  # wait up to 30 s for another writer (a first
+        # open runs three migrations that rebuild tables; others opening at once must outwait it)
         cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the player's writes
         cursor.execute("PRAGMA synchronous = FULL")  # a commit survives power loss
         cursor.execute("PRAGMA foreign_keys = ON")
