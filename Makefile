@@ -40,7 +40,9 @@ system:
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-bench: $(VENV)/.synced
+# wrk makes the web load (benchmarks/web_load.py): a C client costs the shared cores little.
+bench: DEBIAN_PACKAGES += wrk
+bench: system $(VENV)/.synced
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/planning.py
@@ -49,6 +51,8 @@ bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/gallery.py
 	cd benchmarks && ../$(BIN)/python progress.py --postgres
 	cd benchmarks && ../$(BIN)/python export.py
+	$(BIN)/python benchmarks/page_weight.py
+	$(BIN)/python benchmarks/web_load.py
 
 docs: $(VENV)/.synced
 	$(BIN)/python -m bedstretch.clidoc > docs/cli.md

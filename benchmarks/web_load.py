@@ -1,16 +1,17 @@
 """50 concurrent clients against `bedstretch serve` on PostgreSQL (issue 6).
 
 Starts the real server (uvicorn, several workers) on a loopback port with a new PostgreSQL
-database, signs up 50 accounts, starts a session for each, then runs 50 concurrent clients (this
-process, asyncio + httpx) that each POST events and GET their progress. Some events are sent
-twice on purpose. Afterwards it counts the events stored: each must be there exactly once.
+database and signs up one account per client, each with a running session (argon2 makes that
+slow on purpose; it is not timed). Then wrk (Debian's package: C, one thread per client, so the
+clients cost the two cores little) runs benchmarks/web_load.lua: every client POSTs events with
+fresh UUIDs, a fifth of them twice, and GETs its progress after every fourth event, waiting
+--interval seconds between requests (a phone's player sends an event when something happens,
+not in a tight loop). Afterwards the events stored are counted in the database: each one
+acknowledged must be there exactly once.
+
 Target: p99 <= 25 ms for both endpoints, zero errors, no event lost or stored twice.
 
-Each client waits --interval seconds between its requests (a phone's player sends an event when
-something happens, not in a tight loop); --interval 0 is a closed loop that measures throughput,
-where latency is mostly queueing.
-
-Run: .venv/bin/python benchmarks/web_load.py [--clients 50] [--events 40] [--workers 2]
+Run: .venv/bin/python benchmarks/web_load.py [--clients 50] [--seconds 30] [--workers 2]
                                              [--interval 0.5]
 """
 
@@ -19,16 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import secrets
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
@@ -36,7 +35,8 @@ import psycopg
 from bedstretch.core.safety import QUESTION_IDS
 
 EXE = str(Path(sys.executable).with_name("bedstretch"))
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+LUA = Path(__file__).with_suffix(".lua")
+SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def free_port() -> int:
@@ -56,111 +56,64 @@ def wait_up(base: str, seconds: float = 30) -> None:
     raise SystemExit("the server did not start")
 
 
-async def account(base: str, n: int, gate: asyncio.Semaphore) -> tuple[dict[str, str], int]:
-    """Sign up, sign in, screen and start a session (not timed: argon2 is slow on purpose)."""
+async def account(base: str, n: int, gate: asyncio.Semaphore) -> tuple[str, int]:
+    """Sign up, sign in, screen and start a session: (token, session id)."""
     async with gate, httpx.AsyncClient(base_url=base, timeout=120) as http:
         email, password = f"load{n}-{secrets.token_hex(3)}@example.org", "a long enough password"
         login = {"email": email, "password": password}
-        await http.post("/api/v1/users", json=login)
-        token = (await http.post("/api/v1/auth/token", json=login)).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        (await http.post("/api/v1/users", json=login)).raise_for_status()
+        token = (await http.post("/api/v1/auth/token", json=login)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
         answers = {"answers": dict.fromkeys(QUESTION_IDS, False), "age": 40}
-        await http.post("/api/v1/screenings", headers=headers, json=answers)
+        (await http.post("/api/v1/screenings", headers=headers, json=answers)).raise_for_status()
         body = {"routine": "quick", "pain_before": 3}
         started = await http.post("/api/v1/sessions", headers=headers, json=body)
-        return headers, int(started.json()["id"])
+        return token, int(started.raise_for_status().json()["id"])
 
 
-async def client(
-    base: str,
-    headers: dict[str, str],
-    session: int,
-    events: int,
-    lat: dict[str, list[float]],
-    errors: list[str],
-    interval: float,
-) -> tuple[str, int, set[str]]:
-    await asyncio.sleep(random.random() * interval)  # clients do not start in lockstep
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        sent: set[str] = set()
-        for i in range(events):
-            event_id = str(uuid.uuid4())
-            body: dict[str, Any] = {"id": event_id, "kind": "pause" if i % 2 else "resume", "at": i}
-            for _ in range(2 if random.random() < 0.2 else 1):  # some retries, as a flaky phone
-                start = time.perf_counter()
-                answer = await http.post(
-                    f"/api/v1/sessions/{session}/events", json=body, headers=headers
-                )
-                lat["events"].append((time.perf_counter() - start) * 1000)
-                if answer.status_code not in (200, 201):
-                    errors.append(f"events {answer.status_code}")
-                await asyncio.sleep(interval)
-            sent.add(event_id)
-            if i % 4 == 0:
-                start = time.perf_counter()
-                answer = await http.get("/api/v1/progress", headers=headers)
-                lat["progress"].append((time.perf_counter() - start) * 1000)
-                if answer.status_code != 200:
-                    errors.append(f"progress {answer.status_code}")
-        return headers["Authorization"], session, sent
-
-
-def report(name: str, values: list[float]) -> None:
-    values.sort()
-    p90, p99 = (values[max(0, int(len(values) * q) - 1)] for q in (0.9, 0.99))
-    print(
-        f"{name:<22} n={len(values):5d}  p50 {statistics.median(values):6.1f} ms  "
-        f"p90 {p90:6.1f} ms  p99 {p99:6.1f} ms  max {values[-1]:6.1f} ms"
-    )
-
-
-async def run(base: str, clients: int, events: int, interval: float) -> None:
-    lat: dict[str, list[float]] = {"events": [], "progress": []}
-    errors: list[str] = []
+async def accounts(base: str, clients: int) -> list[tuple[str, int]]:
     gate = asyncio.Semaphore(4)
-    accounts = await asyncio.gather(*(account(base, n, gate) for n in range(clients)))
-    started = time.perf_counter()
-    results = await asyncio.gather(
-        *(
-            client(base, headers, session, events, lat, errors, interval)
-            for headers, session in accounts
-        )
+    return list(await asyncio.gather(*(account(base, n, gate) for n in range(clients))))
+
+
+def run_wrk(base: str, clients: list[tuple[str, int]], seconds: int, interval: float) -> set[str]:
+    """The load: wrk with one thread and one connection per client; the ids it saw stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        listing, ids = Path(tmp, "accounts"), Path(tmp, "ids")
+        listing.write_text("".join(f"{token} {session}\n" for token, session in clients))
+        n = str(len(clients))
+        command = ["wrk", "-t", n, "-c", n, "-d", f"{seconds}s", "--timeout", "10s", "-s"]
+        command += [str(LUA), base, "--", str(listing), str(interval * 1000), str(ids)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        print("\n".join(line for line in out.splitlines() if not line.startswith(" ")))
+        return {line.split()[1] for line in ids.read_text().splitlines()}
+
+
+def count_events(database: str, acknowledged: set[str]) -> None:
+    """Every acknowledged event stored exactly once? Counted in the database itself."""
+    with psycopg.connect(f"{SERVER}/{database}") as connection:
+        stored = [row[0] for row in connection.execute("SELECT id FROM events")]
+    print(
+        f"events acknowledged {len(acknowledged)}, rows stored {len(stored)}: "
+        f"lost {len(acknowledged - set(stored))}, stored twice {len(stored) - len(set(stored))}"
     )
-    took = time.perf_counter() - started
-    done = len(lat["events"]) + len(lat["progress"])
-    print(f"{clients} clients, interval {interval} s: {done} requests in {took:.1f} s "
-          f"({done / took:.0f}/s), errors: {len(errors)}")  # fmt: skip
-    report("POST .../events", lat["events"])
-    report("GET /api/v1/progress", lat["progress"])
-    lost = doubled = 0
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        for authorization, session, sent in results:
-            stored = (
-                await http.get(
-                    f"/api/v1/sessions/{session}", headers={"Authorization": authorization}
-                )
-            ).json()["events"]
-            ids = [e["id"] for e in stored]
-            lost += len(sent - set(ids))
-            doubled += len(ids) - len(set(ids))
-    print(f"events sent {sum(len(s) for _, _, s in results)}, lost {lost}, stored twice {doubled}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--events", type=int, default=40)
+    parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--interval", type=float, default=0.5)
     options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does)")
     name = f"bedstretch_load_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         port = free_port()
-        env = {
-            **os.environ,
-            "BEDSTRETCH_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1/{name}",
-        }
+        url = f"postgresql+psycopg://postgres@127.0.0.1/{name}"
+        env = {**os.environ, "BEDSTRETCH_DATABASE_URL": url}
         server = subprocess.Popen(
             [EXE, "serve", "--port", str(port), "--workers", str(options.workers)],
             env=env,
@@ -170,7 +123,13 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_up(base)
-            asyncio.run(run(base, options.clients, options.events, options.interval))
+            clients = asyncio.run(accounts(base, options.clients))
+            print(
+                f"{options.clients} clients, {options.workers} workers, one request per client "
+                f"every {options.interval} s for {options.seconds} s"
+            )
+            acknowledged = run_wrk(base, clients, options.seconds, options.interval)
+            count_events(name, acknowledged)
         finally:
             server.terminate()
             server.wait(timeout=30)

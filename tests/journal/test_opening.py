@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,53 @@ def test_file_that_is_not_a_database_cannot_be_opened(tmp_path: Path) -> None:
     path.write_text("these are not the tables you are looking for\n" * 100)
     with pytest.raises(JournalError, match=r"cannot open the journal.*not a database"):
         open_journal(f"sqlite:///{path}")
+
+
+def _cut_connections(url: str) -> None:
+    """What a PostgreSQL restart does to a server's pooled connections."""
+    import psycopg
+
+    from tests.journal.conftest import POSTGRES_ADMIN
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    from tests.journal.conftest import postgres_database
+
+    yield from postgres_database()
+
+
+def test_a_connection_idle_past_the_ping_age_is_checked_and_replaced_when_dead(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bedstretch.journal as journal_module
+
+    journal = open_journal(postgres_url)
+    try:
+        assert journal.latest_screening() is None  # a pooled connection now exists
+        _cut_connections(postgres_url)
+        monkeypatch.setattr(journal_module, "IDLE_PING_SECONDS", 0.0)
+        assert journal.latest_screening() is None  # pinged, found dead, replaced: no error
+    finally:
+        journal.close()
+
+
+def test_a_recently_used_connection_that_died_fails_one_call_in_one_line_then_recovers(
+    postgres_url: str,
+) -> None:
+    journal = open_journal(postgres_url)
+    try:
+        journal.latest_screening()
+        _cut_connections(postgres_url)
+        with pytest.raises(JournalError) as failed:  # not pinged: it was used a moment ago
+            journal.latest_screening()
+        assert "\n" not in str(failed.value)
+        assert journal.latest_screening() is None  # the pool dropped the dead connections
+    finally:
+        journal.close()

@@ -192,3 +192,22 @@ def test_cookie_authenticated_api_calls_need_the_csrf_header(client: TestClient)
     assert client.post("/api/v1/checkins", json={"pain": 3}).status_code == 403
     ok = client.post("/api/v1/checkins", json={"pain": 3}, headers={"X-CSRF-Token": csrf or ""})
     assert ok.status_code == 201
+
+
+def test_a_lost_database_connection_answers_503_once_then_the_api_works_again() -> None:
+    from bedstretch.web.app import create_app
+    from tests.journal.conftest import postgres_database
+    from tests.journal.test_opening import _cut_connections
+
+    for url in postgres_database():  # PostgreSQL only: a SQLite file has no connection to lose
+        with TestClient(create_app(url)) as client:
+            alice = User(client, "alice@example.org")
+            alice.screen_ok()
+            session = alice.start()["id"]
+            _cut_connections(url)
+            failed = alice.get("/api/v1/progress")
+            assert failed.status_code == 503
+            assert failed.headers["retry-after"] == "5"
+            assert "try again" in failed.json()["detail"]
+            assert alice.event(session, "pause").status_code == 201
+            assert alice.get("/api/v1/progress").status_code == 200

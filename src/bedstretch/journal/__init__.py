@@ -13,11 +13,13 @@ person. Accounts, sign-in tokens and failed sign-ins are kept here too. See docs
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import socket
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -82,6 +84,7 @@ HEAD = "0003"  # the newest migration in migrations/versions (a test holds them 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 _WRITE = "bedstretch_write"  # execution option: this transaction will write
+IDLE_PING_SECONDS = 10.0  # a pooled PostgreSQL connection idle this long is checked before use
 _MIGRATION_LOCK = 0x62656473747263  # PostgreSQL advisory lock key while migrating ("bedstrc")
 _TROUBLE_EVENTS = (EventKind.TINGLING.value, EventKind.PAIN.value)
 _STEP_STATUS = {s.value: s for s in StepStatus}
@@ -204,8 +207,6 @@ def _create_engine(url: str) -> Engine:
         # one in-memory database for the Journal's life, shared by every checkout
         options["poolclass"] = sa.pool.StaticPool
         options["connect_args"] = {"check_same_thread": False}
-    elif backend == "postgresql":
-        options["pool_pre_ping"] = True  # a long-lived server survives database restarts
     try:
         engine = sa.create_engine(parsed, **options)
     except ImportError as error:
@@ -233,7 +234,31 @@ def _create_engine(url: str) -> Engine:
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A long-lived server survives database restarts: a pooled connection that sat idle for
+    IDLE_PING_SECONDS is pinged before use and replaced when dead (the pool then opens a new
+    one). Busy connections are not pinged (``pool_pre_ping`` would cost every request a round
+    trip); one that breaks in use fails that call and the pool drops every older connection."""
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.DisconnectionError(_first_line(error)) from error
+
+    sa.event.listen(engine, "checkin", checkin)
+    sa.event.listen(engine, "checkout", checkout)
 
 
 def _cannot_open(url: str, dialect: str, error: BaseException) -> JournalError:
@@ -413,6 +438,36 @@ def _screening(row: sa.Row[Any]) -> ScreeningRecord:
     )
 
 
+_EVENT_FIELDS = ("id", "kind", "at", "created_at", "value", "step", "exercise")
+
+
+@functools.cache
+def _store_event(dialect: str, *, scoped: bool) -> Any:
+    """INSERT one event if its session is the person's and its id is new, in one statement
+    (the web API's busiest call), built once: parameters e_<field>, ``session``, ``owner``."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    owner = sessions.c.user_id == sa.bindparam("owner") if scoped else sessions.c.user_id.is_(None)
+    source = sa.select(
+        *(sa.bindparam(f"e_{name}", type_=events.c[name].type) for name in _EVENT_FIELDS),
+        sessions.c.id,
+    ).where(sessions.c.id == sa.bindparam("session"), owner)
+    statement = (
+        insert(events)
+        .from_select([*_EVENT_FIELDS, "session_id"], source)
+        .on_conflict_do_nothing(index_elements=[events.c.id])
+    )
+    return statement.execution_options(preserve_rowcount=True)
+
+
+_LIVE_TOKEN = sa.select(
+    auth_tokens.c.user_id, auth_tokens.c.kind, auth_tokens.c.csrf, auth_tokens.c.expires_at
+).where(
+    auth_tokens.c.token_hash == sa.bindparam("hash"), auth_tokens.c.expires_at > sa.bindparam("now")
+)
+
+
 class Journal:
     """The journal at ``url``, seen by one person; close it when done.
 
@@ -432,6 +487,11 @@ class Journal:
         self.url = url
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
+        self._autocommit = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
         self._user_id = user_id
         self._owner = owner
 
@@ -503,6 +563,24 @@ class Journal:
         """One read transaction (a consistent snapshot on SQLite)."""
         try:
             with self._engine.connect() as connection:
+                yield connection
+        except sa.exc.OperationalError as error:
+            raise JournalError(f"journal at {_shown(self.url)}: {_first_line(error)}") from None
+
+    @contextmanager
+    def _one_statement(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection for exactly one statement; durable when the block ends, if it writes.
+
+        On PostgreSQL the statement is a transaction of its own, which saves the BEGIN and
+        COMMIT or ROLLBACK round trips (the web API's busiest calls are single statements);
+        on SQLite, where those cost nothing, it is ``_read`` or ``_write``.
+        """
+        if self._autocommit is None:
+            with self._write() if write else self._read() as connection:
+                yield connection
+            return
+        try:
+            with self._autocommit.connect() as connection:
                 yield connection
         except sa.exc.OperationalError as error:
             raise JournalError(f"journal at {_shown(self.url)}: {_first_line(error)}") from None
@@ -682,36 +760,36 @@ class Journal:
         an id already stored (by anyone, under any session) returns False and changes nothing.
         """
         values = {
-            "id": event.id,
-            "session_id": session_id,
-            "kind": EventKind(event.kind).value,
-            "at": float(event.at),
-            "created_at": to_utc(event.created_at),
-            "value": event.value,
-            "step": event.step,
-            "exercise": event.exercise,
+            "e_id": event.id,
+            "e_kind": EventKind(event.kind).value,
+            "e_at": float(event.at),
+            "e_created_at": to_utc(event.created_at),
+            "e_value": event.value,
+            "e_step": event.step,
+            "e_exercise": event.exercise,
+            "session": session_id,
+            "owner": self._user_id,
         }
+        insert = _store_event(self._engine.dialect.name, scoped=self._user_id is not None)
         try:
-            with self._write() as connection:
-                if not self._owns(connection, session_id):
-                    raise JournalError(f"no session {session_id} in the journal")
-                connection.execute(sa.insert(events).values(values))
-        except sa.exc.IntegrityError:
-            # the same id stored before (or concurrently, by another process): not an error
-            if self._event_stored(event.id):
-                return False
-            missing = self._no_session(session_id)  # deleted meanwhile
-            if missing:
-                raise missing from None
-            raise
-        return True
+            with self._one_statement(write=True) as connection:
+                if connection.execute(insert, values).rowcount == 1:
+                    return True
+        except sa.exc.IntegrityError:  # the session was deleted meanwhile, or a bad value
+            pass
+        missing = self._no_session(session_id)  # nothing stored: not mine, or the id is known
+        if missing:
+            raise missing
+        if self._event_stored(event.id):
+            return False
+        raise JournalError(f"event {event.id} could not be stored")
 
     def blocks(self, session_id: int) -> list[dict[str, Any]] | None:
         """The played timeline's blocks of one of this person's sessions (None: no such session).
 
         A light read for the web API, which needs them to turn a ``step_done`` event into a step.
         """
-        with self._read() as connection:
+        with self._one_statement() as connection:
             snapshot = connection.execute(
                 sa.select(sessions.c.snapshot).where(
                     sessions.c.id == session_id, self._mine(sessions)
@@ -964,7 +1042,7 @@ class Journal:
         )
         if since is not None:
             query = query.where(checkins.c.day >= since)
-        with self._read() as connection:
+        with self._one_statement() as connection:
             rows = connection.execute(query).all()
         return [
             CheckinRecord(
@@ -1114,15 +1192,8 @@ class Journal:
 
     def token(self, token_hash: str, now: datetime) -> TokenRecord | None:
         """The live token with this hash; None if unknown or expired (``expires_at <= now``)."""
-        with self._read() as connection:
-            row = connection.execute(
-                sa.select(
-                    auth_tokens.c.user_id,
-                    auth_tokens.c.kind,
-                    auth_tokens.c.csrf,
-                    auth_tokens.c.expires_at,
-                ).where(auth_tokens.c.token_hash == token_hash, auth_tokens.c.expires_at > now)
-            ).first()
+        with self._one_statement() as connection:
+            row = connection.execute(_LIVE_TOKEN, {"hash": token_hash, "now": to_utc(now)}).first()
         if row is None:
             return None
         return TokenRecord(

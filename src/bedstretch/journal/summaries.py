@@ -6,7 +6,8 @@ but too much for a summary of five years. These queries let the database add thi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -25,8 +26,43 @@ def session_summaries(journal: Journal, *, exercises: bool = False) -> list[Sess
     """Every session of the journal's person, oldest first, with done time and steps, pain
     skips and trouble reports; with ``exercises`` also which exercises were done in each
     (adaptive plans need that, progress does not: it is the costliest query)."""
-    mine = journal._mine(sessions)
-    my_sessions = journal._my_sessions()
+    query, per_exercise, trouble = _statements(journal.user_id is not None, exercises)
+    owner = {"owner": journal.user_id}
+    with journal._read() as connection:
+        rows = connection.execute(query, owner).all()
+        skips: dict[int, list[str]] = {}
+        done_exercises: dict[int, list[str]] = {}
+        for session_id, exercise, status in connection.execute(per_exercise, owner):
+            target = done_exercises if status == DONE else skips
+            target.setdefault(session_id, []).append(exercise)
+        reports: dict[int, int] = {}
+        for sid, n in connection.execute(trouble, owner):
+            reports[sid] = n
+    return [
+        SessionSummary(
+            uid=uid,
+            started_at=instant(started),
+            status=status,
+            routine=routine,
+            pain_before=before,
+            pain_after=after,
+            done_seconds=int(seconds),
+            done_steps=int(count),
+            pain_skips=tuple(sorted(skips.get(sid, ()))),
+            done_exercises=tuple(sorted(done_exercises.get(sid, ()))),
+            trouble_events=int(reports.get(sid, 0)),
+        )
+        for sid, uid, started, status, routine, before, after, seconds, count in rows
+    ]
+
+
+@functools.cache
+def _statements(scoped: bool, exercises: bool) -> tuple[sa.Select[Any], ...]:
+    """The three queries, built once (the web API asks for progress often): the sessions with
+    their done totals, the exercises per session, the trouble reports per session. Parameter
+    ``owner``: the user id (for a ``scoped`` journal)."""
+    owner = sessions.c.user_id == sa.bindparam("owner") if scoped else sessions.c.user_id.is_(None)
+    my_sessions = sa.select(sessions.c.id).where(owner)
     done = sa.case((steps.c.status == DONE, 1), else_=0)
     totals = (
         sa.select(
@@ -51,7 +87,7 @@ def session_summaries(journal: Journal, *, exercises: bool = False) -> list[Sess
             sa.func.coalesce(totals.c.count, 0),
         )
         .select_from(sessions.outerjoin(totals, totals.c.session_id == sessions.c.id))
-        .where(mine)
+        .where(owner)
         .order_by(sessions.c.started_at, sessions.c.id)
     )
     wanted = [DONE, StepStatus.PAIN_SKIP.value] if exercises else [StepStatus.PAIN_SKIP.value]
@@ -65,29 +101,4 @@ def session_summaries(journal: Journal, *, exercises: bool = False) -> list[Sess
         .where(events.c.kind.in_(TROUBLE), events.c.session_id.in_(my_sessions))
         .group_by(events.c.session_id)
     )
-    with journal._read() as connection:
-        rows = connection.execute(query).all()
-        skips: dict[int, list[str]] = {}
-        done_exercises: dict[int, list[str]] = {}
-        for session_id, exercise, status in connection.execute(per_exercise):
-            target = done_exercises if status == DONE else skips
-            target.setdefault(session_id, []).append(exercise)
-        reports: dict[int, int] = {}
-        for sid, n in connection.execute(trouble):
-            reports[sid] = n
-    return [
-        SessionSummary(
-            uid=uid,
-            started_at=instant(started),
-            status=status,
-            routine=routine,
-            pain_before=before,
-            pain_after=after,
-            done_seconds=int(seconds),
-            done_steps=int(count),
-            pain_skips=tuple(sorted(skips.get(sid, ()))),
-            done_exercises=tuple(sorted(done_exercises.get(sid, ()))),
-            trouble_events=int(reports.get(sid, 0)),
-        )
-        for sid, uid, started, status, routine, before, after, seconds, count in rows
-    ]
+    return query, per_exercise, trouble

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bedstretch import __version__
 from bedstretch.catalog import load_catalog, user_content_dir
-from bedstretch.journal import Journal, open_journal
+from bedstretch.journal import Journal, JournalError, open_journal
 from bedstretch.web import auth
 
 STATIC = Path(__file__).with_name("static")
@@ -121,6 +122,17 @@ def create_app(url: str | None = None, content: str | None = None) -> FastAPI:
             return RedirectResponse("/signin", status_code=303)
         return JSONResponse(
             {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(JournalError)
+    async def journal_unavailable(request: Request, error: JournalError) -> Response:
+        # the database went away (a restart, a full disk): say so, and let clients retry; the
+        # one-line cause goes to the server's log, never to the client
+        print(f"bedstretch serve: {error}", file=sys.stderr, flush=True)
+        return JSONResponse(
+            {"detail": "The journal is not available just now: try again in a moment."},
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     from bedstretch.web import api
