@@ -65,9 +65,10 @@ def api_user(request: Request) -> int:
     return user
 
 
-def user_journal(request: Request, user: Annotated[int, Depends(api_user)]) -> Journal:
+def user_journal(request: Request) -> Journal:
+    """The asker's own journal (api_user called directly: one hop to the thread pool, not two)."""
     journal: Journal = request.app.state.journal
-    return journal.for_user(user)
+    return journal.for_user(api_user(request))
 
 
 Mine = Annotated[Journal, Depends(user_journal)]
