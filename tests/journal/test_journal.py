@@ -311,6 +311,30 @@ def test_pid_alive_knows_live_and_dead_processes_here_and_trusts_other_hosts() -
     assert pid_alive(child.pid, None) is True
 
 
+def test_a_browser_session_is_interrupted_only_after_it_was_left_idle(journal: Journal) -> None:
+    played = start(journal, at(0))  # no player process: a browser's session
+    journal.record_event(played, event(created_at=at(10)))
+    untouched = start(journal, at(5))
+    three_hours = timedelta(hours=3)
+
+    assert journal.reap_interrupted(at(184), pid_alive, idle_after=three_hours) == 0
+    assert journal.reap_interrupted(at(400), pid_alive) == 0  # without idle_after: never
+    assert journal.reap_interrupted(at(185), pid_alive, idle_after=three_hours) == 1  # untouched
+    assert journal.reap_interrupted(at(189), pid_alive, idle_after=three_hours) == 0
+    assert journal.reap_interrupted(at(190), pid_alive, idle_after=three_hours) == 1  # played
+
+    statuses = {s.id: (s.status, s.ended_at) for s in journal.sessions()}
+    assert statuses == {
+        played: (SessionStatus.INTERRUPTED, at(10)),  # its last event
+        untouched: (SessionStatus.INTERRUPTED, at(5)),  # when it started
+    }
+    # the phone was offline: its queued end arrives later and still finishes the session
+    journal.finish_session(played, status=SessionStatus.COMPLETED, ended_at=at(300), pain_after=2)
+    finished = journal.session(played)
+    assert finished is not None
+    assert finished.status is SessionStatus.COMPLETED
+
+
 def test_reaping_with_pid_alive_spares_this_process(journal: Journal) -> None:
     mine = start(journal, pid=os.getpid(), host=socket.gethostname())
     assert journal.reap_interrupted(at(1), pid_alive) == 0

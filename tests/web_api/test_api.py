@@ -7,6 +7,7 @@ import json
 import uuid
 import zipfile
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bedstretch.core.safety import QUESTION_IDS
@@ -119,6 +120,24 @@ def test_events_are_stored_once_however_often_they_are_sent(alice: User) -> None
     assert [e["kind"] for e in stored["events"]] == ["step_done", "pain", "complete"]
     assert all(len(e["id"]) == 36 for e in stored["events"])
     assert len(alice.get("/api/v1/sessions").json()) == 1
+
+
+def test_a_session_left_for_three_hours_is_interrupted_and_late_events_still_finish_it(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from bedstretch.web import api, auth
+
+    alice.screen_ok()
+    session = alice.start()["id"]
+    alice.event(session, "pause")
+    assert alice.get("/api/v1/sessions").json()[0]["status"] == "running"
+    real_now = auth.now
+    monkeypatch.setattr(auth, "now", lambda: real_now() + api.ABANDONED_AFTER + timedelta(1))
+    assert alice.get("/api/v1/sessions").json()[0]["status"] == "interrupted"
+    assert alice.event(session, "complete", value=2, at=300.0).status_code == 201  # was offline
+    assert alice.get(f"/api/v1/sessions/{session}").json()["status"] == "completed"
 
 
 def test_tingling_stops_and_asks_for_a_new_screening(alice: User) -> None:

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -941,13 +941,19 @@ class Journal:
         ]
 
     def reap_interrupted(
-        self, now: datetime, alive: Callable[[int | None, str | None], bool]
+        self,
+        now: datetime,
+        alive: Callable[[int | None, str | None], bool],
+        *,
+        idle_after: timedelta | None = None,
     ) -> int:
         """Mark this person's "running" sessions whose player is gone as "interrupted"; returns
         how many.
 
-        ``alive(pid, host)`` decides (``pid_alive`` by default in the CLI). A reaped session ends
-        at its last step or event (else when it started), never later than ``now``.
+        ``alive(pid, host)`` decides (``pid_alive`` by default in the CLI). A session with no
+        player process (a browser's) is gone when nothing reached the journal for
+        ``idle_after`` (None: never). A reaped session ends at its last step or event (else when
+        it started), never later than ``now``; events that arrive later still finish it.
         """
         now = to_utc(now)
         with self._read() as connection:
@@ -956,10 +962,11 @@ class Journal:
                 .where(sessions.c.status == SessionStatus.RUNNING.value, self._mine(sessions))
                 .order_by(sessions.c.id)
             ).all()
-        dead = [row for row in running if not alive(row.pid, row.host)]
-        if not dead:
+        browser = idle_after is not None
+        candidates = [r for r in running if (browser and r.pid is None) or not alive(r.pid, r.host)]
+        if not candidates:
             return 0
-        ids = [row.id for row in dead]
+        ids = [row.id for row in candidates]
         reaped = 0
         with self._write() as connection:
             last_step: dict[int, datetime] = dict(
@@ -976,10 +983,13 @@ class Journal:
                     .group_by(events.c.session_id)
                 ).all()
             )
-            for row in dead:
+            for row in candidates:
                 started: datetime = row.started_at
                 moments = [m for m in (last_step.get(row.id), last_event.get(row.id)) if m]
-                ended = max(started, min(max(moments, default=started), now))
+                last = max(moments, default=started)
+                if alive(row.pid, row.host) and idle_after is not None and now - last < idle_after:
+                    continue  # a browser's session that is still being played
+                ended = max(started, min(last, now))
                 result = connection.execute(
                     sa.update(sessions)
                     .where(

@@ -6,7 +6,7 @@ import io
 import json
 import uuid
 import zipfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -354,6 +354,17 @@ class EventRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
+ABANDONED_AFTER = timedelta(hours=3)
+
+
+def reap(journal: Journal) -> None:
+    """Running sessions whose terminal player died, or that no browser has touched for
+    ABANDONED_AFTER, become "interrupted" (events that arrive later still finish them)."""
+    from bedstretch.journal import pid_alive
+
+    journal.reap_interrupted(auth.now(), pid_alive, idle_after=ABANDONED_AFTER)
+
+
 def _missing(session_id: int) -> HTTPException:
     return HTTPException(404, f"No session {session_id}.")
 
@@ -429,9 +440,7 @@ def _apply(journal: Journal, session_id: int, body: EventRequest, block: JSON | 
 def list_sessions(
     journal: Mine, limit: Annotated[int | None, Query(ge=1, le=10000)] = None
 ) -> list[JSON]:
-    from bedstretch.journal import pid_alive
-
-    journal.reap_interrupted(auth.now(), pid_alive)
+    reap(journal)
     return [s.to_dict() for s in journal.sessions(limit=limit)]
 
 

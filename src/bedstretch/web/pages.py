@@ -564,9 +564,9 @@ def _variant_name(catalog: Catalog, exercise_id: str, variant_id: str) -> str:
 
 @router.get("/history")
 def history_page(request: Request, journal: Mine, catalog: Content) -> Response:
-    from bedstretch.journal import pid_alive
+    from bedstretch.web import api
 
-    journal.reap_interrupted(auth.now(), pid_alive)
+    api.reap(journal)
     shown = []
     for record in journal.sessions(limit=100):
         data = record.to_dict()
