@@ -36,6 +36,7 @@ from bedstretch.core.exercises import (
 if TYPE_CHECKING:
     from bedstretch.core.adapt import Adaptation
     from bedstretch.core.planner import Constraints, Plan
+    from bedstretch.core.safety import ScreeningResult
 from bedstretch.core.routines import Routine
 from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
 from bedstretch.core.timeline import Timeline, compile_timeline
@@ -821,6 +822,13 @@ def start(
     sys.exit(code)
 
 
+def _how_cleared(result: ScreeningResult) -> str:
+    """The terminal's way to record a clinician's clearance, after urgent advice."""
+    if result.outcome.value != "urgent":
+        return ""
+    return " (Then: bedstretch start --cleared.)"
+
+
 def _screen_interactively(journal: Journal) -> None:
     """Ask the red-flag questions at the terminal, record and show the outcome."""
     from bedstretch.catalog import load_screening_questions
@@ -839,7 +847,7 @@ def _screen_interactively(journal: Journal) -> None:
         answers=answers,
         age=age,
     )
-    click.echo(f"\nResult: {result.outcome.value}. {result.advice}")
+    click.echo(f"\nResult: {result.outcome.value}. {result.advice}{_how_cleared(result)}")
 
 
 @cli.command("screen")
@@ -903,7 +911,7 @@ def screen_command(state: State, answers: str | None, as_json: bool, cleared: bo
         return
     click.echo(DISCLAIMER)
     reasons = f" ({', '.join(result.reasons)})" if result.reasons else ""
-    click.echo(f"Result: {result.outcome.value}{reasons}. {result.advice}")
+    click.echo(f"Result: {result.outcome.value}{reasons}. {result.advice}{_how_cleared(result)}")
 
 
 @cli.command()
@@ -1114,6 +1122,8 @@ def progress_lines(result: Any) -> list[str]:
         trouble = ", ".join(f"{e} ({n})" for e, n in result.trouble)
         out.append(f"Pain skips: {trouble}.")
     out.append(result.advice)
+    if not result.pain.enough:
+        out.append("Check in: `bedstretch checkin`.")
     return out
 
 

@@ -176,6 +176,8 @@ def test_checkins_progress_export_and_reminders(alice: User) -> None:
         assert "checkins.csv" in archive.namelist()
     ics = alice.get("/api/v1/reminder.ics?at=07:15&days=mon,wed")
     assert "RRULE:FREQ=WEEKLY;BYDAY=MO,WE" in ics.text
+    assert "open http://testserver/" in ics.text  # the phone's way in, not a terminal command
+    assert "bedstretch start" not in ics.text
 
 
 def test_deleting_my_account_deletes_my_data(alice: User, bob: User) -> None:

@@ -210,7 +210,7 @@ def advice(trend: PainTrend, today: date) -> str:
     if not trend.enough:
         return (
             f"Not enough pain ratings for a trend yet: {trend.days} of {MIN_DAYS_FOR_TREND} days. "
-            "Rate your pain each day (sessions ask, or `bedstretch checkin`)."
+            "Rate your pain each day: every session asks, or add a daily check-in."
         )
     assert trend.change_points is not None
     points = f"{trend.change_points:+g} points"

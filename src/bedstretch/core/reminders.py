@@ -22,8 +22,9 @@ _DAYS = {
     for name in (DAY_NAMES[index], _FULL[index], DAY_CODES[index].lower())
 }
 SUMMARY = "Back stretches in bed"
-DESCRIPTION = "Time for your low-back stretches: run `bedstretch start` and follow the coach."
-ALARM = "Back stretches in bed: run `bedstretch start`."
+TERMINAL = "run `bedstretch start`"  # how to begin, said in the event and its alarm
+DESCRIPTION = "Time for your low-back stretches: {how} and follow the coach."
+ALARM = "Back stretches in bed: {how}."
 PRODID = "-//bedstretch//bedstretch reminders//EN"
 LINE_OCTETS = 75
 
@@ -112,12 +113,14 @@ def calendar(
     today: date,
     stamp: datetime,
     uid: str,
+    how: str = TERMINAL,
 ) -> str:
     """A VCALENDAR with one recurring VEVENT and a display alarm at its start.
 
     ``days``: RFC codes or day names (``parse_days`` output); None or empty (or all seven) means
     every day (``FREQ=DAILY``), else ``FREQ=WEEKLY;BYDAY=...``. The first occurrence is today when
     today matches, else the next matching day. ``stamp`` (aware) becomes DTSTAMP in UTC.
+    ``how`` says how to begin (the terminal command, or the web app's address).
     """
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("stamp must be timezone-aware")
@@ -139,12 +142,12 @@ def calendar(
         "DURATION:PT15M",
         f"RRULE:{rule}",
         f"SUMMARY:{_escape(SUMMARY)}",
-        f"DESCRIPTION:{_escape(DESCRIPTION)}",
+        f"DESCRIPTION:{_escape(DESCRIPTION.format(how=how))}",
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
         "TRIGGER:PT0M",
-        f"DESCRIPTION:{_escape(ALARM)}",
+        f"DESCRIPTION:{_escape(ALARM.format(how=how))}",
         "END:VALARM",
         "END:VEVENT",
         "END:VCALENDAR",

@@ -82,7 +82,7 @@ ADVICE = {
     Level.URGENT: (
         "Please see a doctor soon (within days) before stretching: your answers can have causes "
         "that need checking first. When a clinician has checked you and says exercise is fine, "
-        "start again with --cleared."
+        "record that clearance and start again."
     ),
     Level.OK: (
         "No red flags. Stretch gently: a mild pull is right, sharp pain is not. Answer again "

@@ -523,6 +523,7 @@ def _attachment(extension: str) -> dict[str, str]:
 
 @router.get("/reminder.ics", tags=["progress"], response_class=Response)
 def reminder(
+    request: Request,
     _: Annotated[int, Depends(api_user)],
     at: Annotated[str, Query(pattern=r"^\d{1,2}:\d{2}$")] = "07:30",
     days: Annotated[str | None, Query(max_length=60)] = None,
@@ -535,7 +536,12 @@ def reminder(
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     text = calendar(
-        at=when, days=chosen, today=date.today(), stamp=auth.now(), uid=str(uuid.uuid4())
+        at=when,
+        days=chosen,
+        today=date.today(),
+        stamp=auth.now(),
+        uid=str(uuid.uuid4()),
+        how=f"open {request.base_url}",
     )
     return Response(text, media_type="text/calendar", headers=_attachment("ics"))
 

@@ -634,7 +634,7 @@ def progress_page(request: Request, journal: Mine, catalog: Content) -> Response
     saved = "Saved. Thank you." if request.query_params.get("saved") == "1" else None
     return render(
         request, "progress.html", "Progress", p=result, minutes=round(result.minutes),
-        advice=result.advice.replace("`bedstretch checkin`", "the check-in below"),
+        advice=result.advice,
         pain_line=_pain_line(result), pain_chart=pain_chart(result),
         practice_chart=practice_chart(result), peg=peg,
         trouble=[(names.get(e, e), n) for e, n in result.trouble],
@@ -728,9 +728,8 @@ async def screening(request: Request, journal: Mine) -> Response:
     outcome = api.screenings(body, journal)
     advice = str(outcome["advice"])
     if outcome["outcome"] == "urgent":
-        advice = advice.replace(
-            "start again with --cleared.",
-            "answer these questions again and tick the box for a clinician's check.",
+        advice += (
+            " To record it, answer these questions again and tick the box for a clinician's check."
         )
     result = {
         "outcome": outcome["outcome"],
