@@ -11,6 +11,7 @@ from tests.web.helpers import (
     all_sent,
     choose,
     finish_with_pain,
+    outbox,
     record_posted_events,
     session,
     sessions,
@@ -26,7 +27,9 @@ def signed_up(phone: Phone, name: str) -> None:
     phone.screen_ok()
 
 
-def test_the_player_page_loads_offline_once_visited(phone: Phone) -> None:
+def test_a_session_starts_and_plays_offline_and_arrives_once_when_back_online(
+    phone: Phone,
+) -> None:
     page = phone.page
     signed_up(phone, "offline")
     page.goto("/play/quick?speed=40")
@@ -39,12 +42,47 @@ def test_the_player_page_loads_offline_once_visited(phone: Phone) -> None:
     assert page.evaluate("() => typeof document.getElementById('player').player") == "object"
     styled = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert styled != "rgba(0, 0, 0, 0)", "the stylesheet came from the cache"
-    # A session cannot start without the network, and the page says so.
+    # The cached timeline plays; the start waits in the outbox, before every event.
+    choose(page, "pain-before", 1)
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.locator("#playing").wait_for(state="visible")
+    step_is(page, "Step 2 of 4")
+    queued = outbox(page)
+    assert "start" in queued[0]
+    assert all("event" in item for item in queued[1:])
+    assert page.evaluate("() => navigator.onLine") is False
+    finish_with_pain(phone, 1)
+    assert page.locator("#after-sync").text_content().endswith("(offline).")
+    phone.context.set_offline(False)
+    page.evaluate("() => window.bedstretch.flush()")
+    all_sent(phone)
+    found = sessions(phone)
+    assert len(found) == 1
+    played = session(phone, found[0]["id"])
+    assert played["status"] == "completed"
+    assert played["pain_before"] == 1
+    assert played["pain_after"] == 1
+    assert played["uid"] == queued[0]["start"]["uid"]
+    assert [e["kind"] for e in played["events"]].count("complete") == 1
+    assert sum(s["status"] == "done" for s in played["steps"]) == len(played["steps"]) > 0
+
+
+def test_without_a_clear_gate_seen_here_in_the_last_day_no_session_starts_offline(
+    phone: Phone,
+) -> None:
+    page = phone.page
+    signed_up(phone, "offline-plan")
+    page.goto("/play/quick?speed=40")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.evaluate("() => localStorage.removeItem('bedstretch.gate')")  # no gate answer here
+    phone.context.set_offline(True)
+    page.reload()
     choose(page, "pain-before", 1)
     page.get_by_role("button", name="Start", exact=True).click()
     error = page.locator("#before-error")
     error.wait_for(state="visible")
     assert "offline" in error.text_content()
+    assert "safety questions" in error.text_content()
     phone.context.set_offline(False)
 
 

@@ -140,6 +140,57 @@ def test_a_session_left_for_three_hours_is_interrupted_and_late_events_still_fin
     assert alice.get(f"/api/v1/sessions/{session}").json()["status"] == "completed"
 
 
+def test_a_start_sent_again_with_its_uid_answers_the_same_session(alice: User, bob: User) -> None:
+    alice.screen_ok()
+    bob.screen_ok()
+    uid = str(uuid.uuid4())
+    body = {"routine": "quick", "pain_before": 3, "uid": uid}
+    first = alice.post("/api/v1/sessions", body)
+    again = alice.post("/api/v1/sessions", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["uid"] == again.json()["uid"] == uid
+    assert len(alice.get("/api/v1/sessions").json()) == 1
+    taken = bob.post("/api/v1/sessions", body)  # bob learns nothing of alice's session
+    assert (taken.status_code, taken.json()) == (409, {"detail": "That session uid is in use: make a new one."})  # fmt: skip
+    assert bob.get("/api/v1/sessions").json() == []
+
+
+def test_a_start_sent_later_keeps_when_it_started_within_seven_days(alice: User) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    alice.screen_ok()
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    body = {"routine": "quick", "pain_before": 3, "started_at": two_hours_ago.isoformat()}
+    started = alice.post("/api/v1/sessions", body)
+    assert started.status_code == 201
+    stored = alice.get(f"/api/v1/sessions/{started.json()['id']}").json()
+    assert abs(datetime.fromisoformat(stored["started_at"]) - two_hours_ago) < timedelta(seconds=1)
+    for when, problem in [
+        (datetime.now(UTC) + timedelta(hours=1), "started_at: that is in the future."),
+        (datetime.now(UTC) - timedelta(days=8), "started_at: more than 7 days ago."),
+        (datetime.now() - timedelta(hours=1), "started_at: give a time zone (for example Z)."),
+    ]:
+        refused = alice.post("/api/v1/sessions", {**body, "started_at": when.isoformat()})
+        assert (refused.status_code, refused.json()["detail"]) == (422, problem)
+
+
+def test_the_gate_is_checked_as_of_when_a_late_start_began(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from bedstretch.web import auth
+
+    alice.screen_ok()
+    screened = auth.now()
+    monkeypatch.setattr(auth, "now", lambda: screened + timedelta(days=29))  # token: 30
+    live = {"routine": "quick", "pain_before": 3}
+    assert alice.post("/api/v1/sessions", live).status_code == 409  # screening over 4 weeks old
+    four_days_ago = (screened + timedelta(days=25)).isoformat()  # started offline
+    assert alice.post("/api/v1/sessions", {**live, "started_at": four_days_ago}).status_code == 201
+
+
 def test_tingling_stops_and_asks_for_a_new_screening(alice: User) -> None:
     alice.screen_ok()
     session = alice.start()

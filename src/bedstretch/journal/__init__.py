@@ -95,6 +95,10 @@ class JournalError(Exception):
     """The journal cannot be used; the message is one line: what is wrong and what to do."""
 
 
+class TakenError(JournalError):
+    """A record's stable id (uid) is already used by another record."""
+
+
 # --------------------------------------------------------------------------- where it lives
 
 
@@ -704,21 +708,31 @@ class Journal:
         host: str | None = None,
         uid: str | None = None,
     ) -> int:
-        """A new session, status "running"; returns its id."""
-        return self._insert(
-            sessions,
-            {
-                "uid": uid or str(uuid.uuid4()),
-                "routine_id": routine_id,
-                "routine_name": routine_name,
-                "snapshot": dict(snapshot),
-                "status": SessionStatus.RUNNING.value,
-                "started_at": to_utc(started_at),
-                "pain_before": _pain(pain_before, "pain_before"),
-                "pid": pid,
-                "host": host,
-            },
-        )
+        """A new session, status "running"; returns its id. A ``uid`` already used (by
+        anyone): TakenError."""
+        values = {
+            "uid": uid or str(uuid.uuid4()),
+            "routine_id": routine_id,
+            "routine_name": routine_name,
+            "snapshot": dict(snapshot),
+            "status": SessionStatus.RUNNING.value,
+            "started_at": to_utc(started_at),
+            "pain_before": _pain(pain_before, "pain_before"),
+            "pid": pid,
+            "host": host,
+        }
+        try:
+            return self._insert(sessions, values)
+        except sa.exc.IntegrityError:
+            raise TakenError(f"session uid {values['uid']} is taken") from None
+
+    def session_id(self, uid: str) -> int | None:
+        """The id of this person's session with this uid (None: none of theirs)."""
+        with self._one_statement() as connection:
+            found = connection.execute(
+                sa.select(sessions.c.id).where(sessions.c.uid == uid, self._mine(sessions))
+            ).scalar()
+        return None if found is None else int(found)
 
     def record_step(self, session_id: int, step: StepRecord) -> None:
         """Store one played block; durable when this returns.

@@ -29,7 +29,7 @@ from bedstretch.core.safety import (
 )
 from bedstretch.core.serialize import exercise_dict, plan_dict, routine_dict
 from bedstretch.core.timeline import compile_timeline
-from bedstretch.journal import Journal, JournalError
+from bedstretch.journal import Journal, JournalError, TakenError
 from bedstretch.web import auth
 
 ERROR = {"description": "An error, with `detail` saying what is wrong."}
@@ -284,13 +284,14 @@ def screening_questions() -> list[JSON]:
     return [{"id": q.id, "level": q.level.value, "text": texts[q.id]} for q in QUESTIONS]
 
 
-def _gate(journal: Journal) -> Any:
+def _gate(journal: Journal, at: datetime | None = None) -> Any:
+    """May a session start ``at`` (default: now)? The core's rule on the latest screening."""
     latest = journal.latest_screening()
     return session_gate(
         latest.outcome if latest else None,
         latest.taken_at if latest else None,
         bool(latest and latest.cleared_at),
-        auth.now(),
+        at or auth.now(),
         journal.rescreen_reason(),
     )
 
@@ -312,31 +313,74 @@ class SessionRequest(BaseModel):
     routine: str = Field(min_length=1, max_length=100)
     pain_before: int = Field(ge=0, le=10)
     plan: PlanRequest | None = None
+    uid: uuid.UUID | None = Field(
+        default=None,
+        description="Made by the client: the same uid again answers the same session (200), so "
+        "a phone that started offline can send its start later, as often as it needs to.",
+    )
+    started_at: datetime | None = Field(
+        default=None,
+        description="When the session started, for a start sent later (with a time zone; at "
+        "most 7 days ago). The screening gate is checked as of then. Default: now.",
+    )
 
 
-@router.post("/sessions", status_code=201, tags=["sessions"], responses={409: {}})
-def start_session(body: SessionRequest, catalog: Content, journal: Mine) -> JSON:
-    found = _gate(journal)
-    if not found.allowed:
-        raise HTTPException(409, f"Not starting: {found.reason}")
+OFFLINE_START_LIMIT = timedelta(days=7)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _started_at(body: SessionRequest) -> datetime:
+    now = auth.now()
+    if body.started_at is None:
+        return now
+    if body.started_at.tzinfo is None or body.started_at.utcoffset() is None:
+        raise HTTPException(422, "started_at: give a time zone (for example Z).")
+    if body.started_at > now + CLOCK_SKEW:
+        raise HTTPException(422, "started_at: that is in the future.")
+    if body.started_at < now - OFFLINE_START_LIMIT:
+        raise HTTPException(422, "started_at: more than 7 days ago.")
+    return min(body.started_at, now)
+
+
+@router.post(
+    "/sessions",
+    status_code=201,
+    tags=["sessions"],
+    responses={200: {"description": "A session with that uid is yours already."}, 409: {}},
+)
+def start_session(
+    body: SessionRequest, catalog: Content, journal: Mine, response: Response
+) -> JSON:
+    started = _started_at(body)
+    known = journal.session_id(str(body.uid)) if body.uid else None
+    if known is None:
+        found = _gate(journal, started)
+        if not found.allowed:
+            raise HTTPException(409, f"Not starting: {found.reason}")
     if body.plan is not None:
         routine = _plan(catalog, journal, body.plan).routine
     else:
         routine = _routine(catalog, body.routine)
     compiled = compile_timeline(routine, catalog.moves)
-    session_uid = str(uuid.uuid4())
-    session_id = journal.start_session(
-        routine_id=routine.id,
-        routine_name=routine.name,
-        snapshot={
-            "routine": routine_dict(routine, compiled),
-            "blocks": [b.to_dict() for b in compiled.blocks],
-            "total_seconds": compiled.total_seconds,
-        },
-        started_at=auth.now(),
-        pain_before=body.pain_before,
-        uid=session_uid,
-    )
+    session_uid = str(body.uid or uuid.uuid4())
+    if known is not None:
+        response.status_code = 200
+        return {"id": known, "uid": session_uid, "timeline": compiled.to_dict()}
+    try:
+        session_id = journal.start_session(
+            routine_id=routine.id,
+            routine_name=routine.name,
+            snapshot={
+                "routine": routine_dict(routine, compiled),
+                "blocks": [b.to_dict() for b in compiled.blocks],
+                "total_seconds": compiled.total_seconds,
+            },
+            started_at=started,
+            pain_before=body.pain_before,
+            uid=session_uid,
+        )
+    except TakenError:
+        raise HTTPException(409, "That session uid is in use: make a new one.") from None
     return {"id": session_id, "uid": session_uid, "timeline": compiled.to_dict()}
 
 

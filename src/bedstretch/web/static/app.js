@@ -4,7 +4,10 @@
 (() => {
   const OUTBOX = 'bedstretch.outbox';
   const VOICE = 'bedstretch.voice';
+  const GATE = 'bedstretch.gate';
+  const STARTED = 'bedstretch.started'; // session uid -> the server's id, for starts sent late
   const RETRY_MS = 10000;
+  const GATE_FRESH_MS = 24 * 3600 * 1000;
   const store = window.localStorage;
 
   const csrf = () => {
@@ -25,15 +28,19 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   };
 
-  const load = () => {
-    try { return JSON.parse(store.getItem(OUTBOX)) || []; } catch (e) { return []; }
+  const read = (key, empty) => {
+    try { return JSON.parse(store.getItem(key)) || empty; } catch (e) { return empty; }
   };
+  const load = () => read(OUTBOX, []);
   const save = (items) => store.setItem(OUTBOX, JSON.stringify(items));
+  const same = (a, b) => (a.start ? b.start && b.start.uid === a.start.uid : b.event && b.event.id === a.event.id);
   const changed = () => document.dispatchEvent(new CustomEvent('bedstretch:outbox', { detail: load().length }));
 
-  // Send what is queued, oldest first, one at a time (a session's end comes after its steps).
-  // An event stays queued until the server answers 2xx (stored now, or already stored); a
-  // refusal that retrying cannot fix (4xx except auth and rate limits) drops it.
+  // Send what is queued, oldest first, one at a time (a session's start comes before its events,
+  // its end after its steps). An item stays queued until the server answers 2xx (stored now, or
+  // already stored); a refusal that retrying cannot fix (4xx except auth and rate limits) drops
+  // it. A session started offline is known by its uid until its start is sent; then its events
+  // go to the id the server gave it.
   let running = null;
   let again = false;
   const flush = () => {
@@ -44,21 +51,27 @@
         for (;;) {
           const item = load()[0];
           if (!item) break;
+          const session = item.start ? null : (read(STARTED, {})[item.session] || item.session);
           let status = 0;
+          let answer = null;
           try {
-            const response = await fetch(`/api/v1/sessions/${item.session}/events`, {
+            const response = await fetch(item.start ? '/api/v1/sessions' : `/api/v1/sessions/${session}/events`, {
               method: 'POST',
               credentials: 'same-origin',
               headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() },
-              body: JSON.stringify(item.event),
+              body: JSON.stringify(item.start || item.event),
             });
             status = response.status;
+            if (item.start && response.ok) answer = await response.json();
           } catch (e) {
             break; // offline: try again later
           }
           const keep = status >= 500 || [401, 403, 408, 429].includes(status);
           if (keep) break;
-          save(load().filter((x) => x.event.id !== item.event.id));
+          if (answer) store.setItem(STARTED, JSON.stringify({ ...read(STARTED, {}), [item.start.uid]: answer.id }));
+          let rest = load().filter((x) => !same(item, x));
+          if (item.start && !answer) rest = rest.filter((x) => x.session !== item.start.uid); // refused
+          save(rest);
           changed();
         }
       } while (again && load().length && navigator.onLine !== false);
@@ -66,12 +79,20 @@
     return running;
   };
 
-  const enqueue = (session, event) => {
-    const items = load();
-    items.push({ session, event });
-    save(items);
+  const push = (item) => {
+    save([...load(), item]);
     changed();
     flush();
+  };
+  const enqueue = (session, event) => push({ session, event });
+  const enqueueStart = (body) => push({ start: body });
+
+  // The screening gate's last answer here: a session may start offline within a day of a clear
+  // answer (and not after a tingling report, which asks for new screening answers).
+  const rememberGate = (allowed) => store.setItem(GATE, JSON.stringify({ allowed, at: Date.now() }));
+  const gateAllowsOffline = () => {
+    const gate = read(GATE, null);
+    return Boolean(gate && gate.allowed && Date.now() - gate.at < GATE_FRESH_MS);
   };
 
   window.addEventListener('online', flush);
@@ -81,7 +102,10 @@
   const voiceOn = () => store.getItem(VOICE) !== 'off';
   const setVoice = (on) => store.setItem(VOICE, on ? 'on' : 'off');
 
-  window.bedstretch = { csrf, uuid, enqueue, flush, pending: () => load().length, voiceOn, setVoice };
+  window.bedstretch = {
+    csrf, uuid, enqueue, enqueueStart, flush, pending: () => load().length, voiceOn, setVoice,
+    rememberGate, gateAllowsOffline,
+  };
 
   // Settings: the voice switch lives in this browser only.
   const voice = document.getElementById('voice-setting');
@@ -114,6 +138,10 @@
   });
 
   // Signed out: forget the cached pages and routines on this phone.
+  if (document.body.hasAttribute('data-signed-out')) {
+    store.removeItem(GATE);
+    store.removeItem(STARTED);
+  }
   if (document.body.hasAttribute('data-signed-out') && window.caches) {
     caches.keys().then((keys) => keys.filter((k) => k.startsWith('bedstretch-')).forEach((k) => caches.delete(k)));
   }

@@ -67,7 +67,14 @@
   });
   const rulesReady = getJSON('/api/v1/rules').then((r) => { rules = r; });
   rulesReady.catch(() => {});
-  if (!plan) getJSON(`/api/v1/routines/${encodeURIComponent(routineId)}/timeline`).catch(() => {});
+  // For a start without the network: the routine's timeline (the one the server will store:
+  // compiling is deterministic) and the screening gate's last answer on this phone.
+  let cachedTimeline = null;
+  if (!plan) {
+    getJSON(`/api/v1/routines/${encodeURIComponent(routineId)}/timeline`)
+      .then((t) => { cachedTimeline = t; }).catch(() => {});
+  }
+  getJSON('/api/v1/gate').then((g) => B.rememberGate(g.allowed)).catch(() => {});
 
   // ------------------------------------------------------------------ playback (core/playback.py)
 
@@ -490,6 +497,7 @@
     report(kind, value) {
       if (over()) return;
       send(kind, kind === 'pain' ? { value } : {});
+      if (kind === 'tingling') B.rememberGate(false); // screen again first, offline too
       const v = verdict(kind, value);
       const t = now();
       if (v.action === 'stop_session') {
@@ -597,16 +605,30 @@
         failStart(null, 'The safety rules could not be loaded: check the connection and try again.');
         return;
       }
+      const uid = B.uuid(); // the server answers the same session however often this is sent
+      const body = { routine: routineId, pain_before: baseline, plan, uid, started_at: new Date().toISOString() };
       let response;
       try {
         response = await fetch('/api/v1/sessions', {
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': B.csrf() },
-          body: JSON.stringify({ routine: routineId, pain_before: baseline, plan }),
+          body: JSON.stringify(body),
         });
       } catch (e) {
-        failStart(null, 'You are offline. Starting a session needs the network; once started, it carries on offline.');
+        // Offline: play the cached timeline; the start waits in the outbox before its events.
+        if (plan || !cachedTimeline) {
+          failStart(null, 'You are offline, and this session was not loaded before: starting it needs the network.');
+        } else if (!B.gateAllowsOffline()) {
+          failStart({ href: '/screening', text: 'Answer the safety questions' },
+            'You are offline, and this phone has not seen your safety questions cleared in the last day: starting needs the network.');
+        } else {
+          sessionId = uid;
+          B.enqueueStart(body);
+          tl = cachedTimeline;
+          ats = tl.cues.map((c) => c.at);
+          play();
+        }
         return;
       }
       if (response.status === 401) { window.location.assign('/signin'); return; }
