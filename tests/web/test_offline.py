@@ -47,6 +47,9 @@ def test_a_session_starts_and_plays_offline_and_arrives_once_when_back_online(
     page.get_by_role("button", name="Start", exact=True).click()
     page.locator("#playing").wait_for(state="visible")
     step_is(page, "Step 2 of 4")
+    page.wait_for_function(  # the figure too came from the service worker's copy
+        "() => { const f = document.getElementById('figure'); return f.complete && f.naturalWidth > 0; }"
+    )
     queued = outbox(page)
     assert "start" in queued[0]
     assert all("event" in item for item in queued[1:])

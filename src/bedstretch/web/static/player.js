@@ -72,7 +72,7 @@
   let cachedTimeline = null;
   if (!plan) {
     getJSON(`/api/v1/routines/${encodeURIComponent(routineId)}/timeline`)
-      .then((t) => { cachedTimeline = t; }).catch(() => {});
+      .then((t) => { cachedTimeline = t; keepFigures(t); }).catch(() => {});
   }
   getJSON('/api/v1/gate').then((g) => B.rememberGate(g.allowed)).catch(() => {});
 
@@ -248,6 +248,8 @@
     img.src = figureUrl(span);
   };
   const figureUrl = (span) => `/api/v1/exercises/${encodeURIComponent(span.exercise)}/figure.svg?variant=${encodeURIComponent(span.variant)}`;
+  // Fetch every figure of a timeline once, so that the service worker keeps them for offline.
+  const keepFigures = (t) => t.steps.forEach((s) => fetch(figureUrl(s), { credentials: 'same-origin' }).catch(() => {}));
 
   const render = () => {
     if (!P) return;
@@ -641,7 +643,7 @@
       sessionId = data.id;
       tl = data.timeline;
       ats = tl.cues.map((c) => c.at);
-      tl.steps.forEach((s) => fetch(figureUrl(s), { credentials: 'same-origin' }).catch(() => {})); // for offline
+      keepFigures(tl);
       play();
     } finally {
       button.disabled = false;
