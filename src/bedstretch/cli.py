@@ -826,7 +826,7 @@ def _how_cleared(result: ScreeningResult) -> str:
     """The terminal's way to record a clinician's clearance, after urgent advice."""
     if result.outcome.value != "urgent":
         return ""
-    return " (Then: bedstretch start --cleared.)"
+    return " Then run `bedstretch start --cleared`."
 
 
 def _screen_interactively(journal: Journal) -> None:
@@ -1123,7 +1123,7 @@ def progress_lines(result: Any) -> list[str]:
         out.append(f"Pain skips: {trouble}.")
     out.append(result.advice)
     if not result.pain.enough:
-        out.append("Check in: `bedstretch checkin`.")
+        out.append("Check in with `bedstretch checkin`.")
     return out
 
 
