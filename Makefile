@@ -7,6 +7,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+# Biome lints the web player's JavaScript: pinned in package.json, from package-lock.json.
+NODE_MODULES := node_modules/.installed
+BIOME := node_modules/.bin/biome
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
@@ -14,18 +17,20 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 
 # Debian packages: espeak-ng speaks the cues (and the voice tests listen to real speech);
-# chromium is the real browser the figure (and page) tests drive through playwright.
+# chromium is the real browser the figure (and page) tests drive through playwright; and when
+# npm is missing, nodejs and npm (Biome, the JavaScript linter, comes from the npm registry).
 DEBIAN_PACKAGES := espeak-ng chromium
 
-.PHONY: run test system bench docs lock clean
+.PHONY: run test system bench docs golden lock clean
 
 run: system $(VENV)/.synced
 	$(BIN)/bedstretch start
 
-test: system $(VENV)/.synced
+test: system $(VENV)/.synced $(NODE_MODULES)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIOME) ci src/bedstretch/web/static tests/golden
 	$(BIN)/python -m bedstretch.clidoc --check docs/cli.md
 	$(BIN)/pytest
 
@@ -33,6 +38,7 @@ test: system $(VENV)/.synced
 system:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  echo "installing Debian packages:$$missing"; \
@@ -57,9 +63,20 @@ bench: system $(VENV)/.synced
 docs: $(VENV)/.synced
 	$(BIN)/python -m bedstretch.clidoc > docs/cli.md
 
+# The golden playback corpus both players must pass (tests/golden/generate.py): regenerate it
+# after changing a rule of playback, frames, speech or the pain guard, and review the diff.
+golden: $(VENV)/.synced
+	$(BIN)/python -m tests.golden.generate
+
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Biome's binary is the optional package @biomejs/cli-linux-x64 in the lock file: no install scripts.
+$(NODE_MODULES): package.json package-lock.json | system
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras
@@ -70,4 +87,4 @@ lock: $(UV)
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

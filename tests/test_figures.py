@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from bedstretch.catalog import Catalog, ContentError, Problem, load_catalog, parse_exercise
 from bedstretch.core.body import RADII, place, scene_for, sinking
 from bedstretch.drawing import braille, file_name, svg, title
-from bedstretch.figures import loaded, parse_figure
+from bedstretch.figures import parse_figure
 from tests.conftest import Result, hold_exercise
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -135,11 +135,6 @@ def test_every_figure_has_a_braille_still_of_every_key(
         assert len(text) == 5
         assert all(len(row) == 30 for row in text)
         assert any("\u2800" < ch <= "\u28ff" for row in text for ch in row)
-
-
-def test_loaded_figures_are_found_by_exercise_and_variant_ids(catalog: Catalog) -> None:
-    assert loaded("cat-cow", "lying") == catalog.figures[("cat-cow", "lying")]
-    assert loaded("cat-cow", "upside-down") is None
 
 
 def test_gallery_file_names_keep_the_default_variant_short(catalog: Catalog) -> None:
@@ -414,11 +409,12 @@ def test_gallery_into_a_file_is_an_error(run: Callable[..., Result], tmp_path: P
     assert result.err.startswith(f"bedstretch: DIR: cannot write to {blocker}: ")
 
 
-def test_the_player_draws_the_figures_of_the_content_loaded_last(
+def test_a_replaced_exercise_keeps_no_figure_of_the_one_it_replaces(
     user_content: Callable[[str, str], Path],
 ) -> None:
     text = hold_exercise(id="leg-extension", name="My leg extension")
-    load_catalog(user_content("exercises/mine.toml", text))
-    assert loaded("leg-extension", "standard") is None  # not the shipped figure for mine
-    shipped = load_catalog()
-    assert loaded("leg-extension", "standard") == shipped.figures[("leg-extension", "standard")]
+    mine = load_catalog(user_content("exercises/mine.toml", text))
+    assert ("leg-extension", "standard") not in mine.figures  # not the shipped figure for mine
+    shipped = load_catalog()  # each catalog keeps its own figures: nothing is shared
+    assert ("leg-extension", "standard") in shipped.figures
+    assert ("leg-extension", "standard") not in mine.figures

@@ -269,7 +269,7 @@ POLICY: dict[CueKind, tuple[str, str | None, str | None]] = {
         "Knee to chest. Hold for 30 seconds.",
         None,
     ),
-    CueKind.STEP: ("Lie on your back.", "Lie on your back.", None),
+    CueKind.INSTRUCTION: ("Lie on your back.", "Lie on your back.", None),
     CueKind.GET_READY: ("Get ready.", "Get ready.", None),
     CueKind.HOLD: (
         "Hold for 30 seconds. Breathe slowly.",

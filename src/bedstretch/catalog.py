@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bedstretch.core.body import Figure
+from bedstretch.core.errors import Invalid
 from bedstretch.core.exercises import (
     TARGET_AREAS,
     Breath,
@@ -30,7 +31,7 @@ from bedstretch.core.exercises import (
 )
 from bedstretch.core.positions import Moves, Transition
 from bedstretch.core.routines import Prescription, Routine, Step
-from bedstretch.figures import FigureSpec, build_figure, parse_figure, remember
+from bedstretch.figures import FigureSpec, build_figure, parse_figure
 
 SHIPPED = Path(__file__).parent / "content"
 SHIPPED_SHOWN = "bedstretch/content/"  # how shipped files are named in problems
@@ -54,7 +55,7 @@ class Problem:
         )
 
 
-class ContentError(Exception):
+class ContentError(Invalid):
     """Raised with every problem found; the CLI prints one line each and exits 2."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -637,7 +638,6 @@ def load_catalog(user_dir: Path | None = None) -> Catalog:
     if problems:
         raise ContentError(problems)
     figures = {k: v for k, v in figures.items() if k[0] in exercises}
-    remember(figures, exercises)  # players that know only ids (a Frame) draw from these
     return Catalog(exercises, routines, moves, origins, figures)
 
 

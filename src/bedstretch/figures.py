@@ -2,15 +2,12 @@
 
 This is an edge beside the catalog: it reads parsed TOML values (never files) and reports every
 problem as ``(field, message)``; the catalog adds the file name. See docs/figures.md.
-
-It also remembers the figures of the content loaded in this process, so that a player that only
-knows an exercise's and variant's ids (a Frame) can draw the current pose.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,22 +235,3 @@ def build_figure(
     )
     problems += [(f"{key}.{field}", message) for field, message in check_figure(figure)]
     return (None if problems else figure), problems
-
-
-# --------------------------------------------------------------------------- loaded figures
-
-_LOADED: dict[tuple[str, str], Figure] = {}
-
-
-def remember(figures: Mapping[tuple[str, str], Figure], exercises: Iterable[str]) -> None:
-    """Keep the figures of content just loaded (``exercises`` are its exercise ids), for players
-    that know only ids. An exercise loaded again keeps only its new figures."""
-    loaded_now = set(exercises)
-    for key in [k for k in _LOADED if k[0] in loaded_now]:
-        del _LOADED[key]
-    _LOADED.update(figures)
-
-
-def loaded(exercise_id: str, variant_id: str) -> Figure | None:
-    """The figure of an exercise's variant from content loaded in this process, if it has one."""
-    return _LOADED.get((exercise_id, variant_id))

@@ -28,13 +28,13 @@ import time
 import wave
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-from bedstretch.core.timeline import Cue, CueKind
+from bedstretch.core.speech import ToneKind, join_sentences, spoken_text, tone_for, utterance
 
-ToneKind = Literal["start", "end"]
+__all__ = ["spoken_text", "tone_for", "utterance"]  # the policy, from the core (old import path)
 
 DEFAULT_RATE = 150  # words per minute: calm, and what the timeline's pacing was measured against
 DEFAULT_VOICE = "en"
@@ -85,69 +85,6 @@ class Speaker(Protocol):
 
     def close(self, *, wait: float = 0.0) -> None:
         """Release everything; first let what is playing finish for at most ``wait`` seconds."""
-
-
-# --- policy: what to say, when to sound a tone ---------------------------------------------------
-
-_SPOKEN: frozenset[CueKind] = frozenset(
-    {
-        CueKind.START,
-        CueKind.MOVE,
-        CueKind.EXERCISE,
-        CueKind.STEP,
-        CueKind.GET_READY,
-        CueKind.HOLD,
-        CueKind.FLOW,
-        CueKind.REP,
-        CueKind.INHALE,
-        CueKind.EXHALE,
-        CueKind.PAUSE,
-        CueKind.FORM,
-        CueKind.COUNTDOWN,
-        CueKind.RELEASE,
-        CueKind.SWITCH_SIDES,
-        CueKind.REST,
-        CueKind.END,
-    }
-)
-
-_TONES: dict[CueKind, ToneKind] = {
-    CueKind.HOLD: "start",
-    CueKind.FLOW: "start",
-    CueKind.RELEASE: "end",
-}
-
-
-def spoken_text(cue: Cue) -> str | None:
-    """What to say for ``cue``, or None when it is not worth saying.
-
-    A repetition is only its count ("Repetition 1 of 10.", then "2", "3"...), which is what the
-    timeline writes; the others are their text as written.
-    """
-    if cue.kind not in _SPOKEN:
-        return None
-    text = " ".join(cue.text.split())
-    if not text and cue.kind is CueKind.REP and cue.rep is not None:
-        text = str(cue.rep)
-    return text or None
-
-
-def tone_for(cue: Cue) -> ToneKind | None:
-    """ "start" when a hold or flow starts, "end" when it is released, else None."""
-    return _TONES.get(cue.kind)
-
-
-def utterance(cues: Iterable[Cue]) -> str | None:
-    """The cues due at the same moment as one text, so the later does not cut the earlier.
-
-    ``[rep "2", inhale "Breathe in slowly."]`` becomes ``"2. Breathe in slowly."``.
-    """
-    return _join(text for text in map(spoken_text, cues) if text is not None) or None
-
-
-def _join(texts: Iterable[str]) -> str:
-    """Sentences as one text, each ending in a stop so the voice pauses between them."""
-    return " ".join(text if text[-1] in ".!?,;:" else text + "." for text in texts if text)
 
 
 # --- tones ---------------------------------------------------------------------------------------
@@ -427,7 +364,7 @@ class EspeakSpeaker:
             if self._closed or not text:
                 return
             if self._group is not None and now - self._group[0] <= self.join_window:
-                text = _join((self._group[1], text))  # the same moment: one utterance
+                text = join_sentences((self._group[1], text))  # the same moment: one utterance
                 if deadline is not None and self._group[2] is not None:
                     deadline = max(deadline, self._group[2])
                 self._group = (self._group[0], text, deadline)

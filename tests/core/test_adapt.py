@@ -30,7 +30,7 @@ def sessions(*kinds: str, exercise: str = "figure-four") -> list[SessionSummary]
                 done_steps=5,
                 done_exercises=(exercise,) if kind != "pain" else (),
                 pain_skips=(exercise,) if kind == "pain" else (),
-                trouble_events=1 if kind in ("pain", "report") else 0,
+                pain_reports=1 if kind in ("pain", "report") else 0,
             )
         )
     return out

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from bedstretch.core.errors import NotFound
 from bedstretch.core.records import (
     EventKind,
     ScreeningRecord,
@@ -22,7 +23,7 @@ from bedstretch.core.records import (
     SessionStatus,
     StepStatus,
 )
-from bedstretch.journal import Journal, JournalError, open_journal, pid_alive
+from bedstretch.journal import Journal, open_journal, pid_alive
 from tests.journal.builders import SNAPSHOT, T0, at, event, start, step
 
 ANSWERS = {"bladder": False, "night_pain": True}
@@ -99,7 +100,7 @@ def test_clearing_a_screening_records_when_a_clinician_checked(journal: Journal)
     latest = journal.latest_screening()
     assert latest is not None
     assert latest.cleared_at == at(60 * 24)
-    with pytest.raises(JournalError, match="no screening 999"):
+    with pytest.raises(NotFound, match="no screening 999"):
         journal.clear_screening(999, T0)
 
 
@@ -169,15 +170,15 @@ def test_new_session_is_running_without_an_end(journal: Journal) -> None:
     )
 
 
-def test_unknown_session_is_none_and_writing_to_it_is_a_journal_error(journal: Journal) -> None:
+def test_unknown_session_is_none_and_writing_to_it_is_not_found(journal: Journal) -> None:
     assert journal.session(404) is None
-    with pytest.raises(JournalError, match="no session 404"):
+    with pytest.raises(NotFound, match="no session 404"):
         journal.record_step(404, step())
-    with pytest.raises(JournalError, match="no session 404"):
+    with pytest.raises(NotFound, match="no session 404"):
         journal.record_event(404, event())
-    with pytest.raises(JournalError, match="no session 404"):
+    with pytest.raises(NotFound, match="no session 404"):
         journal.finish_session(404, status=SessionStatus.STOPPED, ended_at=T0, pain_after=None)
-    with pytest.raises(JournalError, match="no session 404"):
+    with pytest.raises(NotFound, match="no session 404"):
         journal.set_pain_before(404, 3)
 
 

@@ -127,13 +127,13 @@ def postgres_url() -> Iterator[str]:
 def test_a_connection_idle_past_the_ping_age_is_checked_and_replaced_when_dead(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bedstretch.journal as journal_module
+    import bedstretch.journal.engine as engine_module
 
     journal = open_journal(postgres_url)
     try:
         assert journal.latest_screening() is None  # a pooled connection now exists
         _cut_connections(postgres_url)
-        monkeypatch.setattr(journal_module, "IDLE_PING_SECONDS", 0.0)
+        monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
         assert journal.latest_screening() is None  # pinged, found dead, replaced: no error
     finally:
         journal.close()

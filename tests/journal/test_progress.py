@@ -43,7 +43,7 @@ def test_session_summaries_add_up_done_time_skips_and_reports(journal: Journal) 
     journal.finish_session(first, status=SessionStatus.COMPLETED, ended_at=at(10), pain_after=4)
     empty = start(journal, started_at=at(60))
     [one, two] = session_summaries(journal, exercises=True)
-    assert (one.done_seconds, one.done_steps, one.pain_skips, one.trouble_events) == (
+    assert (one.done_seconds, one.done_steps, one.pain_skips, one.pain_reports) == (
         28, 1, ("figure-four",), 1,
     )  # fmt: skip
     assert one.done_exercises == ("knee-to-chest",)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from bedstretch.core.errors import NotFound
 from bedstretch.core.exchange import journal_document, parse_document
 from bedstretch.core.records import (
     CheckinRecord,
@@ -26,7 +27,6 @@ from bedstretch.core.records import (
 )
 from bedstretch.journal import (
     Journal,
-    JournalError,
     alembic_config,
     email_attempt_key,
     hash_token,
@@ -168,19 +168,19 @@ def test_writes_to_another_scopes_ids_fail_like_missing_ids(people: list[Written
             if other is me:
                 continue
             sid = other.session_id
-            with pytest.raises(JournalError, match=f"^no session {sid} in the journal$"):
+            with pytest.raises(NotFound, match=f"^no session {sid} in the journal$"):
                 j.record_step(sid, step(3))
-            with pytest.raises(JournalError, match=f"^no session {sid} in the journal$"):
+            with pytest.raises(NotFound, match=f"^no session {sid} in the journal$"):
                 j.record_event(sid, event())
-            with pytest.raises(JournalError, match=f"^no session {sid} in the journal$"):
+            with pytest.raises(NotFound, match=f"^no session {sid} in the journal$"):
                 j.finish_session(sid, status=SessionStatus.COMPLETED, ended_at=at(9), pain_after=0)
-            with pytest.raises(JournalError, match=f"^no session {sid} in the journal$"):
+            with pytest.raises(NotFound, match=f"^no session {sid} in the journal$"):
                 j.set_pain_before(sid, 9)
             screening_id = other.screening.id
             assert screening_id is not None
-            with pytest.raises(JournalError, match=f"no screening {screening_id}"):
+            with pytest.raises(NotFound, match=f"no screening {screening_id}"):
                 j.clear_screening(screening_id, at(50))
-            with pytest.raises(JournalError, match=f"^no session {sid} in the journal$"):
+            with pytest.raises(NotFound, match=f"^no session {sid} in the journal$"):
                 j.record_event(sid, other.event)  # even with an event id stored there
             # event ids are unique everywhere: another's id is "already stored", changing nothing
             assert j.record_event(me.session_id, other.event) is False
@@ -253,13 +253,13 @@ def test_import_stores_records_as_the_importers_own(people: list[Written]) -> No
     assert len(bob.journal.sessions()) == 4
 
 
-def test_writing_for_a_user_that_does_not_exist_is_a_journal_error(journal: Journal) -> None:
+def test_writing_for_a_user_that_does_not_exist_is_not_found(journal: Journal) -> None:
     ghost = journal.for_user(999)
-    with pytest.raises(JournalError, match="no user 999"):
+    with pytest.raises(NotFound, match="no user 999"):
         start(ghost)
-    with pytest.raises(JournalError, match="no user 999"):
+    with pytest.raises(NotFound, match="no user 999"):
         ghost.add_checkin(day=date(2025, 3, 1), created_at=T0, pain=2)
-    with pytest.raises(JournalError, match="no user 999"):
+    with pytest.raises(NotFound, match="no user 999"):
         ghost.request_rescreen(T0, "tingling")
     assert journal.sessions() == []
 
@@ -429,7 +429,7 @@ def test_only_token_hashes_are_stored(url: str, journal: Journal) -> None:
             add(not_a_hash)
     with pytest.raises(ValueError, match="'cookie' is not a valid TokenKind"):
         add(hash_token(secret), kind="cookie")
-    with pytest.raises(JournalError, match="no user 999"):
+    with pytest.raises(NotFound, match="no user 999"):
         add(hash_token(secret), user=999)
     add(hash_token(secret))
     with connect(url) as connection:

@@ -15,6 +15,7 @@ from bedstretch.journal import Journal, open_journal
 from bedstretch.player.clock import FakeClock
 from bedstretch.player.engine import Player
 from bedstretch.player.inputs import ScriptedInput
+from bedstretch.services.sessions import Recorder
 from bedstretch.voice import RecordingSpeaker, spoken_text, tone_for
 from tests.strategies import CATALOG
 
@@ -72,14 +73,20 @@ def play(
         source=ScriptedInput(clock, [(START + at / speed, c) for at, c in script]),
         view=view,
         speaker=speaker,
-        recorder=journal,
-        session_id=session,
+        recorder=Recorder(journal, session, lambda: datetime.now(UTC)),
         baseline=baseline,
         speed=speed,
         spoken=lambda f: (spoken_text(f.cue), tone_for(f.cue)),
     )
     player.run()
     return player, view, speaker, session
+
+
+def said(journal: Journal, session: int) -> list[EventKind]:
+    """The person's events (each block's result is a step_done event too)."""
+    record = journal.session(session)
+    assert record is not None
+    return [e.kind for e in record.events if e.kind is not EventKind.STEP_DONE]
 
 
 def statuses(journal: Journal, session: int) -> list[tuple[str, str | None, str]]:
@@ -129,9 +136,10 @@ def test_a_pain_rise_skips_the_stretch_and_the_session_goes_on(journal: Journal)
     assert any("Skipped (pain 5/10, up from 2)" in n for n in view.notices)
     record = journal.session(session)
     assert record is not None
-    assert [(e.kind, e.value, e.exercise) for e in record.events] == [
-        (EventKind.PAIN, 5, "knee-to-chest")
-    ]
+    assert [
+        (e.kind, e.value, e.exercise) for e in record.events if e.kind is not EventKind.STEP_DONE
+    ] == [(EventKind.PAIN, 5, "knee-to-chest")]
+    assert len(record.events) == len(record.steps) + 1, "every block's result is an event too"
 
 
 def test_a_small_pain_change_is_noted_only(journal: Journal) -> None:
@@ -167,9 +175,7 @@ def test_quit_asks_first_then_keeps_the_session_as_stopped(journal: Journal) -> 
     script: list[tuple[float, Command | str]] = [(30, "q"), (31, "x"), (60, "q"), (61, "y")]
     player, _, _, session = play(journal, script, live=True)
     assert player.state.status is Status.STOPPED
-    record = journal.session(session)
-    assert record is not None
-    assert [e.kind for e in record.events] == [EventKind.STOP]
+    assert said(journal, session) == [], "the closing event is the session's finish"
     assert player.state.position(START + 61) == pytest.approx(61, abs=0.01)
 
 

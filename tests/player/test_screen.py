@@ -37,7 +37,9 @@ def test_a_hold_shows_exercise_side_countdown_breath_progress_and_next() -> None
 
 
 def test_instructions_are_listed_while_being_said() -> None:
-    step = next(c for c in TIMELINE.cues if c.kind is CueKind.STEP and c.exercise == "figure-four")
+    step = next(
+        c for c in TIMELINE.cues if c.kind is CueKind.INSTRUCTION and c.exercise == "figure-four"
+    )
     text = screen_at(step.at + 1)
     assert "HOW TO DO IT" in text
     assert "1. Start on your back: knees bent, feet flat on the bed." in text

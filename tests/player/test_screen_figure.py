@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.console import Console
+from rich.text import Text
 
 from bedstretch.core import playback as pb
 from bedstretch.core.frame import Frame, frame
@@ -25,8 +26,12 @@ def frame_at(seconds: float) -> Frame:
 
 def screen(shown: Frame, width: int) -> str:
     console = Console(record=True, width=width, height=40, color_system=None)
-    console.print(render(shown))
+    console.print(render(shown, figures=CATALOG.figures))
     return console.export_text()
+
+
+def still_of(shown: Frame) -> Text | None:
+    return figure_still(shown, CATALOG.figures)
 
 
 def braille_in(text: str) -> bool:
@@ -53,12 +58,12 @@ def test_a_narrow_screen_keeps_only_the_countdown() -> None:
 
 def test_the_instructions_show_the_start_pose_and_the_hold_the_stretched_one() -> None:
     step = next(
-        c for c in TIMELINE.cues if c.kind is CueKind.STEP and c.exercise == "leg-extension"
+        c for c in TIMELINE.cues if c.kind is CueKind.INSTRUCTION and c.exercise == "leg-extension"
     )
     instructions = frame_at(step.at + 1)
     holding = frame_at(hold_of("leg-extension"))
     assert instructions.figure == holding.figure == ("leg-extension", "standard")
-    start, stretched = figure_still(instructions), figure_still(holding)
+    start, stretched = still_of(instructions), still_of(holding)
     assert start is not None
     assert stretched is not None
     assert start.plain != stretched.plain
@@ -66,8 +71,8 @@ def test_the_instructions_show_the_start_pose_and_the_hold_the_stretched_one() -
 
 
 def test_the_left_side_is_drawn_as_the_mirror_image() -> None:
-    right = figure_still(frame_at(hold_of("spinal-twist", "right")))
-    left = figure_still(frame_at(hold_of("spinal-twist", "left")))
+    right = still_of(frame_at(hold_of("spinal-twist", "right")))
+    left = still_of(frame_at(hold_of("spinal-twist", "left")))
     assert right is not None
     assert left is not None
     assert right.plain != left.plain
@@ -78,7 +83,7 @@ def test_a_breathing_cycle_moves_the_still_with_the_breath() -> None:
     stills = set()
     for cue in TIMELINE.cues:
         if cue.kind in (CueKind.INHALE, CueKind.EXHALE) and block.at <= cue.at < block.end:
-            still = figure_still(frame_at(cue.at + (cue.duration or 1) - 0.01))
+            still = still_of(frame_at(cue.at + (cue.duration or 1) - 0.01))
             assert still is not None
             stills.add(still.plain)
     assert len(stills) == 2  # arched at the end of the in-breath, flat at the end of the out
@@ -86,7 +91,7 @@ def test_a_breathing_cycle_moves_the_still_with_the_breath() -> None:
 
 def test_an_exercise_without_a_figure_shows_just_the_countdown() -> None:
     shown = replace(frame_at(hold_of("knee-to-chest")), figure=("my-own", "standard"))
-    assert figure_still(shown) is None
+    assert still_of(shown) is None
     text = screen(shown, width=100)
     assert not braille_in(text)
     assert "██" in text

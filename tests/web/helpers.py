@@ -59,8 +59,8 @@ def finish_with_pain(phone: Phone, pain: int) -> None:
     page.locator("#saved").wait_for(state="visible")
 
 
-def all_sent(phone: Phone, timeout: float = 30000) -> None:
-    phone.page.locator("#after-sync", has_text="Everything is saved.").wait_for(timeout=timeout)
+def all_sent(phone: Phone, where: str = "#after-sync", timeout: float = 30000) -> None:
+    phone.page.locator(where, has_text="Everything is saved.").wait_for(timeout=timeout)
     assert outbox(phone.page) == []
 
 

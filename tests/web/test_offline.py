@@ -4,6 +4,7 @@ even when the server stored an event but its answer never arrived."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import Phone
@@ -77,6 +78,8 @@ def test_without_a_clear_gate_seen_here_in_the_last_day_no_session_starts_offlin
     signed_up(phone, "offline-plan")
     page.goto("/play/quick?speed=40")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # the page stores the gate's answer when it arrives: wait for it, then forget it
+    page.wait_for_function("() => localStorage.getItem('bedstretch.gate') !== null")
     page.evaluate("() => localStorage.removeItem('bedstretch.gate')")  # no gate answer here
     phone.context.set_offline(True)
     page.reload()
@@ -128,3 +131,42 @@ def test_an_event_whose_answer_is_lost_is_sent_again_and_stored_once(
         assert [e["kind"] for e in events].count("complete") == 1
     finally:
         phone.close()
+
+
+def test_an_event_the_database_could_not_take_stays_queued_and_arrives_later(
+    browser: Any, tmp_path: Path
+) -> None:
+    """A database fault answers 503 (never 404): the outbox keeps the pain report and sends it
+    again once the database is back."""
+    from tests.journal.test_faults import renamed
+    from tests.web.conftest import serve
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+    with serve(url, tmp_path) as base:
+        phone = Phone(browser, base)
+        try:
+            page = phone.page
+            signed_up(phone, "fault")
+            start(phone, "quick", 2, 40)
+            step_is(page, "Step 2 of 4")
+            page.get_by_role("button", name="Pause").click()
+            all_sent(phone, "#sync")
+            with renamed(url, "events"):  # the journal loses its events table for a while
+                answers: list[int] = []
+                page.on(
+                    "response",
+                    lambda r: answers.append(r.status) if r.url.endswith("/events") else None,
+                )
+                page.get_by_role("button", name="Pain 0–10").click()
+                page.locator("#pain-dialog button[data-pain='3']").click()
+                page.wait_for_function("() => window.bedstretch.pending() > 0")
+                page.wait_for_timeout(300)
+                assert 503 in answers
+                assert 404 not in answers
+                assert any(item["event"]["kind"] == "pain" for item in outbox(page))
+            page.evaluate("() => window.bedstretch.flush()")
+            all_sent(phone, "#sync")
+            stored = session(phone, sessions(phone)[0]["id"])["events"]
+            assert [(e["kind"], e["value"]) for e in stored if e["kind"] == "pain"] == [("pain", 3)]
+        finally:
+            phone.close()

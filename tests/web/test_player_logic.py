@@ -101,7 +101,8 @@ def test_the_voice_says_what_the_terminal_says(phone: Phone) -> None:
         timeline = compile_timeline(catalog.routines[name], catalog.moves)
         groups += [list(g) for _, g in groupby(timeline.cues, key=lambda c: c.at)]
     said = page.evaluate(
-        "(groups) => groups.map((g) => document.getElementById('player').player.utterance(g))",
+        "async (groups) => { const p = document.getElementById('player').player; await p.ready;"
+        " return groups.map((g) => p.utterance(g)); }",
         [[c.to_dict() for c in group] for group in groups],
     )
     assert said == [utterance(group) for group in groups]

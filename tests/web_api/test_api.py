@@ -33,7 +33,7 @@ def test_signing_up_twice_answers_the_same_and_never_reveals_the_account(
         "/api/v1/auth/token", json={"email": "nobody@example.org", "password": "x" * 12}
     )
     assert (wrong.status_code, wrong.json()) == (nobody.status_code, nobody.json()) == (
-        401, {"detail": "Email or password is wrong."},
+        401, {"detail": "Email or password is wrong.", "kind": "unauthenticated", "field": None},
     )  # fmt: skip
 
 
@@ -127,14 +127,15 @@ def test_a_session_left_for_three_hours_is_interrupted_and_late_events_still_fin
 ) -> None:
     from datetime import timedelta
 
-    from bedstretch.web import api, auth
+    from bedstretch.services.sessions import ABANDONED_AFTER
 
     alice.screen_ok()
     session = alice.start()["id"]
     alice.event(session, "pause")
     assert alice.get("/api/v1/sessions").json()[0]["status"] == "running"
-    real_now = auth.now
-    monkeypatch.setattr(auth, "now", lambda: real_now() + api.ABANDONED_AFTER + timedelta(1))
+    state = alice.client.app.state  # type: ignore[attr-defined]
+    real_now = state.clock
+    monkeypatch.setattr(state, "clock", lambda: real_now() + ABANDONED_AFTER + timedelta(1))
     assert alice.get("/api/v1/sessions").json()[0]["status"] == "interrupted"
     assert alice.event(session, "complete", value=2, at=300.0).status_code == 201  # was offline
     assert alice.get(f"/api/v1/sessions/{session}").json()["status"] == "completed"
@@ -152,7 +153,8 @@ def test_a_start_sent_again_with_its_uid_answers_the_same_session(alice: User, b
     assert first.json()["uid"] == again.json()["uid"] == uid
     assert len(alice.get("/api/v1/sessions").json()) == 1
     taken = bob.post("/api/v1/sessions", body)  # bob learns nothing of alice's session
-    assert (taken.status_code, taken.json()) == (409, {"detail": "That session uid is in use: make a new one."})  # fmt: skip
+    assert (taken.status_code, taken.json()["kind"]) == (409, "conflict")
+    assert taken.json()["detail"] == "uid: that session uid is in use: make a new one."
     assert bob.get("/api/v1/sessions").json() == []
 
 
@@ -178,13 +180,12 @@ def test_a_start_sent_later_keeps_when_it_started_within_seven_days(alice: User)
 def test_the_gate_is_checked_as_of_when_a_late_start_began(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from datetime import timedelta
-
-    from bedstretch.web import auth
+    from datetime import datetime, timedelta
 
     alice.screen_ok()
-    screened = auth.now()
-    monkeypatch.setattr(auth, "now", lambda: screened + timedelta(days=29))  # token: 30
+    screened = datetime.now().astimezone()
+    state = alice.client.app.state  # type: ignore[attr-defined]
+    monkeypatch.setattr(state, "clock", lambda: screened + timedelta(days=29))  # token: 30
     live = {"routine": "quick", "pain_before": 3}
     assert alice.post("/api/v1/sessions", live).status_code == 409  # screening over 4 weeks old
     four_days_ago = (screened + timedelta(days=25)).isoformat()  # started offline
@@ -283,3 +284,43 @@ def test_a_lost_database_connection_answers_503_once_then_the_api_works_again() 
             assert "try again" in failed.json()["detail"]
             assert alice.event(session, "pause").status_code == 201
             assert alice.get("/api/v1/progress").status_code == 200
+
+
+def test_a_database_fault_at_an_event_answers_503_never_404(alice: User, db_url: str) -> None:
+    """The first version answered a fault at the event's insert "404 No session N", and the web
+    player's outbox drops an event answered 404: a pain report could be lost."""
+    from tests.journal.test_faults import renamed
+
+    alice.screen_ok()
+    session = alice.start()["id"]
+    with renamed(db_url, "events"):
+        failed = alice.event(session, "pain", value=5)
+    assert failed.status_code == 503, failed.text
+    assert failed.json()["kind"] == "unavailable"
+    assert failed.headers["retry-after"] == "5"
+    assert "events" not in failed.json()["detail"], "the cause goes to the server's log only"
+    assert alice.event(session, "pain", value=5).status_code == 201  # the resend is stored
+    assert alice.event(9999, "pain", value=5).status_code == 404  # no such session: final
+
+
+def test_every_error_has_one_shape(alice: User) -> None:
+    cases = [
+        (alice.post("/api/v1/plan", {"exclude": ["backflip"]}), 422, "invalid", "exclude"),
+        (alice.post("/api/v1/plan", {"minutes": 9999}), 422, "invalid", "minutes"),
+        (alice.get("/api/v1/sessions/12345"), 404, "not_found", None),
+        (alice.get("/api/v1/routines/nope/timeline"), 404, "not_found", "routine"),
+        (alice.get("/api/v1/no-such-path"), 404, "not_found", None),
+        (
+            alice.post("/api/v1/sessions", {"routine": "quick", "pain_before": 2}),
+            409,
+            "blocked",
+            None,
+        ),
+        (alice.client.get("/api/v1/progress"), 401, "unauthenticated", None),
+    ]
+    for answer, status, kind, field in cases:
+        body = answer.json()
+        assert (answer.status_code, body["kind"], body["field"]) == (status, kind, field), body
+        assert set(body) == {"detail", "kind", "field"}
+        assert body["detail"].endswith(".")
+        assert "\n" not in body["detail"]

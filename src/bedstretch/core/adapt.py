@@ -61,7 +61,7 @@ def adapt(sessions: Iterable[SessionSummary], top: Mapping[str, int], tz: tzinfo
     for s in sessions:
         day = local_day(s.started_at, tz).isoformat()
         comfortable = (
-            s.trouble_events == 0
+            s.pain_reports == 0
             and not s.pain_skips
             and (s.pain_before is None or s.pain_after is None or s.pain_after <= s.pain_before)
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
 
+from bedstretch.core.errors import Invalid
 from bedstretch.core.records import (
     CheckinRecord,
     EventKind,
@@ -94,16 +95,12 @@ class Batch:
     rescreens: tuple[RescreenRecord, ...] = ()
 
 
-class DocumentError(ValueError):
+class DocumentError(Invalid):
     """A document that cannot be imported: ``path`` names the field, ``message`` what is wrong."""
 
     def __init__(self, path: str, message: str) -> None:
-        super().__init__(path, message)
+        super().__init__(message, field=path or None)
         self.path = path
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 @dataclass(frozen=True, slots=True)

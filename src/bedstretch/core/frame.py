@@ -18,7 +18,7 @@ PHASES = {
     CueKind.START: "welcome",
     CueKind.MOVE: "change position",
     CueKind.EXERCISE: "how to do it",
-    CueKind.STEP: "how to do it",
+    CueKind.INSTRUCTION: "how to do it",
     CueKind.GET_READY: "get ready",
     CueKind.HOLD: "hold",
     CueKind.FLOW: "keep going",
@@ -28,7 +28,9 @@ PHASES = {
     CueKind.REST: "rest",
     CueKind.END: "done",
 }
-INSTRUCTIONS = PHASES[CueKind.STEP]
+INSTRUCTIONS = PHASES[CueKind.INSTRUCTION]
+# Phases whose countdown a player does not show (the words matter, not the seconds).
+QUIET = frozenset({INSTRUCTIONS, PHASES[CueKind.START], PHASES[CueKind.END]})
 SAID = set(PHASES) | {
     CueKind.FORM,
     CueKind.COUNTDOWN,
@@ -62,6 +64,7 @@ class Frame:
     total: int
     next_exercise: str | None
     figure: tuple[str, str] | None = None  # (exercise id, variant id): whose figure to draw
+    next_step: int | None = None  # index of the routine step that comes next, if one is shown
 
     @property
     def left(self) -> int:
@@ -81,13 +84,15 @@ def _latest(cues: tuple[Cue, ...], upto: int, kinds: set[CueKind], step: int | N
 def frame(p: Playback, routine: Routine, now: float) -> Frame:
     t = p.position(now)
     cues = p.timeline.cues
-    upto = min(p.next_cue, bisect.bisect_right([c.at for c in cues], t))
+    # Every cue the position has reached is shown, fired yet or not: after a skip or back (while
+    # paused too), the cues at the point jumped to are "now" (they are said when they fire).
+    upto = bisect.bisect_right([c.at for c in cues], t)
     step = p.current_step(now)
     if step is None and upto and cues[upto - 1].step is not None:
         step = cues[upto - 1].step
     last = _latest(cues, upto, set(PHASES), None)
     said = _latest(cues, upto, SAID, None)
-    phase = PHASES[last.kind] if last else "welcome"
+    phase = PHASES[last.kind if last else CueKind.START]
     countdown = None
     if last is not None and last.duration:
         countdown = max(0, math.ceil(last.at + last.duration - t))
@@ -103,29 +108,33 @@ def frame(p: Playback, routine: Routine, now: float) -> Frame:
     rep_cue = _latest(cues, upto, {CueKind.REP}, step)
     instruction = None
     instructions: tuple[str, ...] = ()
-    exercise = position = next_exercise = None
+    exercise = position = None
+    next_step: int | None = None
     figure = None
     sets = None
     reps = None
-    if step is not None:
-        current = routine.steps[step]
-        exercise, position = current.variant.name, current.position.label
-        figure = (current.exercise.id, current.variant.id)
-        instructions = current.variant.steps
-        sets = current.prescription.sets
-        reps = current.prescription.reps
-        said_step = _latest(cues, upto, {CueKind.STEP}, step)
+    if step is not None:  # from the timeline (names from the routine): what the web player sees
+        span = p.timeline.steps[step]
+        exercise, position = routine.steps[step].variant.name, span.position.label
+        figure = (span.exercise, span.variant)
+        instructions = tuple(
+            c.text for c in cues if c.kind is CueKind.INSTRUCTION and c.step == step
+        )
+        blocks = [b for b in p.timeline.blocks if b.step == step]
+        sets = max((b.set for b in blocks), default=None)
+        reps = blocks[0].target_reps if blocks else None
+        said_step = _latest(cues, upto, {CueKind.INSTRUCTION}, step)
         if said_step is not None and phase == INSTRUCTIONS:
             instruction = instructions.index(said_step.text)
-        if step + 1 < len(routine.steps):
-            next_exercise = routine.steps[step + 1].variant.name
-    elif routine.steps and t < 1 + (p.timeline.steps[0].at if p.timeline.steps else 0):
-        next_exercise = routine.steps[0].variant.name
+        if step + 1 < len(p.timeline.steps):
+            next_step = step + 1
+    elif p.timeline.steps and t < 1 + p.timeline.steps[0].at:
+        next_step = 0
     return Frame(
         routine=routine.name,
         status=p.status,
         step_number=None if step is None else step + 1,
-        step_count=len(routine.steps),
+        step_count=len(p.timeline.steps),
         exercise=exercise,
         position=position,
         instructions=instructions,
@@ -142,6 +151,7 @@ def frame(p: Playback, routine: Routine, now: float) -> Frame:
         breath_progress=progress,
         elapsed=int(t),
         total=p.timeline.total_seconds,
-        next_exercise=next_exercise,
+        next_exercise=None if next_step is None else routine.steps[next_step].variant.name,
         figure=figure,
+        next_step=next_step,
     )

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from bedstretch.core.adapt import Adaptation, ladder
+from bedstretch.core.errors import Invalid
 from bedstretch.core.exercises import DoseKind, Exercise, Position, Role, Variant
 from bedstretch.core.positions import Moves
 from bedstretch.core.routines import Prescription, Routine, Step
@@ -38,12 +39,11 @@ from bedstretch.core.timeline import DEFAULT_PACING, Pacing, routine_seconds, st
 METHOD = "exact: knapsack DP over (positions, weight) + Held-Karp block order"
 
 
-class PlanError(ValueError):
-    """The constraints cannot be met (e.g. too little time); the message says which and why."""
+class PlanError(Invalid):
+    """The constraints cannot be met (e.g. too little time); ``field`` names the constraint."""
 
-    def __init__(self, argument: str, message: str) -> None:
-        super().__init__(f"{argument}: {message}")
-        self.argument = argument
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ def _fixed(
         raise PlanError("content", f"no exercise has role '{role}'; every plan needs one")
     if exercise.id in c.exclude:
         raise PlanError(
-            "--exclude", f"'{exercise.id}' opens or closes every plan and cannot be left out"
+            "exclude", f"'{exercise.id}' opens or closes every plan and cannot be left out"
         )
     variants, reason = _usable(exercise, c, moves, start)
     if not variants:
@@ -206,7 +206,7 @@ def plan(
     if best is None:
         shortest = fixed_seconds + route(0)[1]
         raise PlanError(
-            "--minutes",
+            "minutes",
             f"{c.minutes:g} min is too short: the shortest plan (opening and closing only) takes "
             f"{shortest // 60} min {shortest % 60} s",
         )

@@ -12,7 +12,8 @@ import bisect
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from bedstretch.core.records import StepStatus
+from bedstretch.core.records import EventKind, StepStatus
+from bedstretch.core.safety import Action, Report, Verdict, check_pain
 from bedstretch.core.timeline import Block, Cue, CueKind, Timeline
 
 BACK_RESTARTS_WITHIN = 5  # timeline seconds: "back" later than this restarts the current step
@@ -82,8 +83,28 @@ class BlockResult:
     actual_reps: int | None
     reason: str | None = None
 
+    @property
+    def at(self) -> int:
+        """Where on the timeline the result is recorded: a block done at its end, one cut short
+        (skipped, stopped) at its start."""
+        return self.block.end if self.status is StepStatus.DONE else self.block.at
 
-Output = Fired | BlockResult
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the person did, for the journal: where on the timeline, in which step.
+
+    The player that records it adds an id (a UUID) and the wall-clock time.
+    """
+
+    kind: EventKind
+    at: float  # timeline seconds, rounded to milliseconds
+    step: int | None
+    exercise: str | None
+    value: int | None = None
+
+
+Output = Fired | BlockResult | Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +251,95 @@ def stop(
     final = Status.SAFETY_STOPPED if safety else Status.STOPPED
     reported = p.reported | {r.block.index for r in results}
     return replace(p, status=final, paused_at=paused_at, reported=reported), list(results)
+
+
+# ----------------------------------------------------------------- commands
+
+QUIT_REASON = "stopped by you"  # the reason a quit gives the block it cut short
+MESSAGES = {
+    "stopped": "Session stopped. What you did so far is saved.",
+    "safety_stop": "Stopped for your safety ({reason}). {advice}",
+    "skipped": "Skipped ({reason}). {advice}",
+    "noted_between": "Noted: {reason}. Rest until the next stretch starts.",
+    "noted": "Noted: {reason}.",
+}
+# How a session that ended so is closed in the journal: the closing event and its reason.
+ENDINGS: dict[Status, tuple[EventKind, str | None]] = {
+    Status.FINISHED: (EventKind.COMPLETE, None),
+    Status.STOPPED: (EventKind.STOP, "quit"),
+    Status.SAFETY_STOPPED: (EventKind.STOP, "safety"),
+}
+REPORTS = {
+    CommandKind.PAIN: (Report.PAIN, EventKind.PAIN),
+    CommandKind.SHARP: (Report.SHARP, EventKind.SHARP),
+    CommandKind.TINGLING: (Report.TINGLING, EventKind.TINGLING),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one command did: the new state, what to record (events first, then block results),
+    the pain guard's verdict for a report, and a message for the person (empty: none)."""
+
+    state: Playback
+    outputs: tuple[Output, ...] = ()
+    verdict: Verdict | None = None
+    message: str = ""
+    hush: bool = False  # stop speaking: what was being said is no longer true
+
+
+def event(p: Playback, kind: EventKind, now: float, value: int | None = None) -> Event:
+    """An event at ``now``, charged to the step being played."""
+    step = p.current_step(now)
+    exercise = p.timeline.steps[step].exercise if step is not None else None
+    return Event(kind, round(p.position(now), 3), step, exercise, value)
+
+
+def command(p: Playback, cmd: Command, now: float, baseline: int) -> Outcome:
+    """Apply one person's command at ``now`` (``baseline``: the pain before the session).
+
+    Every player runs this, so pausing, skipping, going back, quitting and the pain guard mean
+    the same on the terminal and in the browser. Nothing happens once the session is over.
+    """
+    kind = cmd.kind
+    if kind is CommandKind.TOGGLE:
+        kind = CommandKind.RESUME if p.status is Status.PAUSED else CommandKind.PAUSE
+    if p.over:
+        return Outcome(p)
+    if kind is CommandKind.PAUSE:
+        if p.status is not Status.PLAYING:
+            return Outcome(p)
+        return Outcome(pause(p, now), (event(p, EventKind.PAUSE, now),), hush=True)
+    if kind is CommandKind.RESUME:
+        if p.status is not Status.PAUSED:
+            return Outcome(p)
+        return Outcome(resume(p, now), (event(p, EventKind.RESUME, now),))
+    if kind is CommandKind.SKIP:
+        state, results = skip(p, now)
+        return Outcome(state, (event(p, EventKind.SKIP, now), *results), hush=True)
+    if kind is CommandKind.BACK:
+        return Outcome(back(p, now), (event(p, EventKind.BACK, now),), hush=True)
+    if kind is CommandKind.QUIT:
+        state, results = stop(p, now, reason=QUIT_REASON)
+        return Outcome(state, tuple(results), message=MESSAGES["stopped"], hush=True)
+    return _report(p, cmd, kind, now, baseline)
+
+
+def _report(p: Playback, cmd: Command, kind: CommandKind, now: float, baseline: int) -> Outcome:
+    report, event_kind = REPORTS[kind]
+    noted = event(p, event_kind, now, cmd.value)
+    verdict = check_pain(report, cmd.value, baseline)
+    said = {"reason": verdict.reason, "advice": verdict.advice}
+    if verdict.action is Action.STOP_SESSION:
+        state, results = stop(p, now, safety=True, reason=verdict.reason)
+        message = MESSAGES["safety_stop"].format(**said)
+        return Outcome(state, (noted, *results), verdict, message, hush=True)
+    if verdict.action is Action.SKIP_STRETCH:
+        if p.current_step(now) is None:
+            return Outcome(p, (noted,), verdict, MESSAGES["noted_between"].format(**said))
+        state, results = skip(p, now, StepStatus.PAIN_SKIP, verdict.reason)
+        return Outcome(state, (noted, *results), verdict, MESSAGES["skipped"].format(**said), True)
+    return Outcome(p, (noted,), verdict, MESSAGES["noted"].format(**said))
 
 
 # ----------------------------------------------------------------- helpers

@@ -42,7 +42,7 @@ class SessionSummary:
     done_steps: int = 0
     pain_skips: tuple[str, ...] = ()  # exercises skipped by the pain guard
     done_exercises: tuple[str, ...] = ()  # exercises with at least one done block
-    trouble_events: int = 0  # pain, sharp and tingling reports
+    pain_reports: int = 0  # pain, sharp and tingling reports
 
     @property
     def practised(self) -> bool:
@@ -65,6 +65,13 @@ class PainTrend:
     @property
     def enough(self) -> bool:
         return self.days >= MIN_DAYS_FOR_TREND
+
+    @property
+    def verdict(self) -> str:
+        """The trend in words (with enough data)."""
+        if self.meaningful:
+            return "a meaningful improvement"
+        return "clearly worse" if self.worse else "no meaningful change"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,7 +107,7 @@ class Progress:
     weeks: tuple[Week, ...]
     pain: PainTrend
     peg: tuple[tuple[date, float], ...]
-    trouble: tuple[tuple[str, int], ...]  # exercise, sessions with a pain skip
+    pain_skips: tuple[tuple[str, int], ...]  # exercise, sessions with a pain skip
     advice: str
     session_pain: tuple[tuple[date, int | None, int | None], ...] = field(default=())
     checkin_pain: tuple[tuple[date, int], ...] = field(default=())
@@ -132,7 +139,8 @@ class Progress:
                 "latest": self.peg[-1][1] if self.peg else None,
                 "change": peg_change,
             },
-            "trouble": [{"exercise": e, "sessions": n} for e, n in self.trouble],
+            # (the JSON key of the first version: the pain skips per exercise)
+            "trouble": [{"exercise": e, "sessions": n} for e, n in self.pain_skips],
             "advice": self.advice,
         }
 
@@ -275,7 +283,7 @@ def progress(
             week += timedelta(days=7)
     trend = pain_trend(daily_pain(sessions, checkins, tz))
     peg = tuple((c.day, c.peg_score) for c in checkins if c.peg_score is not None)
-    trouble = Counter(e for s in sessions for e in set(s.pain_skips))
+    skipped = Counter(e for s in sessions for e in set(s.pain_skips))
     return Progress(
         today=today,
         sessions=len(practised),
@@ -286,7 +294,7 @@ def progress(
         weeks=tuple(weeks),
         pain=trend,
         peg=peg,
-        trouble=tuple(sorted(trouble.items(), key=lambda item: (-item[1], item[0]))),
+        pain_skips=tuple(sorted(skipped.items(), key=lambda item: (-item[1], item[0]))),
         advice=advice(trend, today),
         session_pain=tuple(
             (local_day(s.started_at, tz), s.pain_before, s.pain_after) for s in sessions

@@ -43,6 +43,16 @@ class EventKind(StrEnum):
     COMPLETE = "complete"
 
 
+def ending_status(kind: EventKind, reason: str | None) -> SessionStatus:
+    """The status a closing event gives a session: ``complete``, or ``stop`` (reason "safety":
+    the pain guard stopped it; anything else: the person quit)."""
+    if kind is EventKind.COMPLETE:
+        return SessionStatus.COMPLETED
+    if kind is EventKind.STOP:
+        return SessionStatus.SAFETY_STOP if reason == "safety" else SessionStatus.STOPPED
+    raise ValueError(f"{kind} does not end a session")
+
+
 @dataclass(frozen=True, slots=True)
 class ScreeningRecord:
     id: int | None

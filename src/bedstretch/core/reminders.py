@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from bedstretch.core.errors import Invalid
+
 __all__ = ["DAY_CODES", "SUMMARY", "calendar", "describe", "parse_days", "parse_time"]
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # RFC 5545 weekdays, Monday first
@@ -30,24 +32,24 @@ LINE_OCTETS = 75
 
 
 def parse_days(text: str) -> tuple[str, ...]:
-    """``"mon,tue"`` -> ``("MO", "TU")`` in week order; ValueError (one line) for a bad name.
+    """``"mon,tue"`` -> ``("MO", "TU")`` in week order; Invalid (one line) for a bad name.
 
     Accepts mon..sun, full names (monday) and RFC codes (mo), in any case, comma-separated.
     """
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     if not names:
-        raise ValueError("no days given (use e.g. mon,wed,fri)")
+        raise Invalid("no days given (use e.g. mon,wed,fri)", field="days")
     unknown = [name for name in names if name not in _DAYS]
     if unknown:
-        raise ValueError(f"unknown day {unknown[0]!r} (use {', '.join(DAY_NAMES)})")
+        raise Invalid(f"unknown day {unknown[0]!r} (use {', '.join(DAY_NAMES)})", field="days")
     return tuple(DAY_CODES[i] for i in sorted({_DAYS[name] for name in names}))
 
 
 def parse_time(text: str) -> time:
-    """``"07:30"`` -> 07:30; ValueError (one line) unless HH:MM on a 24-hour clock."""
+    """``"07:30"`` -> 07:30; Invalid (one line) unless HH:MM on a 24-hour clock."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"{text!r} is not a time of day HH:MM (00:00 to 23:59)")
+        raise Invalid(f"{text!r} is not a time of day HH:MM (00:00 to 23:59)", field="at")
     # (time.fromisoformat: the purity test bans any call named time(), the clock's name)
     return time.fromisoformat(f"{int(match[1]):02d}:{match[2]}")
 

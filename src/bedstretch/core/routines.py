@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bedstretch.core.exercises import Dose, DoseKind, Exercise, Position, Range, Variant
+from bedstretch.core.doses import prescription_text
+from bedstretch.core.exercises import Dose, Exercise, Position, Range, Variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +83,7 @@ class Step:
 
     def describe_dose(self) -> str:
         """Short human text: "2 x 30 s hold, each side"."""
-        p, kind = self.prescription, self.dose.kind
-        if kind is DoseKind.HOLD:
-            text = f"{p.hold_seconds} s hold"
-        elif kind is DoseKind.REPS:
-            text = f"{p.reps} reps"
-            if p.hold_seconds:
-                text += f", {p.hold_seconds} s pause"
-        else:
-            text = f"{p.duration_seconds} s"
-        if p.sets > 1:
-            text = f"{p.sets} x {text}"
-        if self.dose.per_side:
-            text += ", each side"
-        return text
+        return prescription_text(self.prescription, self.dose)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bedstretch.core.errors import Invalid
+
 SCREENING_MAX_AGE = timedelta(days=28)
 SKIP_RISE = 2  # pain this many points above the start skips the stretch
 STOP_AT = 8  # pain at or above this stops the session
@@ -91,12 +93,11 @@ ADVICE = {
 }
 
 
-class ScreeningInputError(ValueError):
+class ScreeningInputError(Invalid):
     """A screening answer set that cannot be trusted: names the field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,19 +220,55 @@ SKIP_ADVICE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PainRule:
+    """One row of the pain guard: a report (with a threshold for ratings) and what it means.
+
+    ``at_least``: the rating is at least this; ``rise``: the rating is at least this many points
+    above the pain before the session. ``reason`` is a template with ``{value}`` and
+    ``{baseline}``. The first row that matches decides; the web player applies the same rows,
+    served by the API (``bedstretch.core.rules``), so the two players can never disagree.
+    """
+
+    report: Report
+    action: Action
+    reason: str
+    at_least: int | None = None
+    rise: int | None = None
+
+    def matches(self, report: Report, value: int | None, baseline: int) -> bool:
+        if report is not self.report:
+            return False
+        if self.at_least is not None and (value is None or value < self.at_least):
+            return False
+        return self.rise is None or (value is not None and value >= baseline + self.rise)
+
+
+PAIN_RULES: tuple[PainRule, ...] = (
+    PainRule(Report.TINGLING, Action.STOP_SESSION, "tingling or numbness"),
+    PainRule(Report.SHARP, Action.SKIP_STRETCH, "sharp pain"),
+    PainRule(Report.PAIN, Action.STOP_SESSION, "pain {value}/10", at_least=STOP_AT),
+    PainRule(
+        Report.PAIN, Action.SKIP_STRETCH, "pain {value}/10, up from {baseline}", rise=SKIP_RISE
+    ),
+    PainRule(Report.PAIN, Action.CONTINUE, "pain {value}/10"),
+)
+ACTION_ADVICE = {
+    Action.STOP_SESSION: STOP_ADVICE,
+    Action.SKIP_STRETCH: SKIP_ADVICE,
+    Action.CONTINUE: "",
+}
+
+
 def check_pain(report: Report, value: int | None, baseline: int) -> Verdict:
     """The pain guard: what to do about one report during a stretch, given the pain before."""
-    if report is Report.TINGLING:
-        return Verdict(Action.STOP_SESSION, "tingling or numbness", STOP_ADVICE)
-    if report is Report.SHARP:
-        return Verdict(Action.SKIP_STRETCH, "sharp pain", SKIP_ADVICE)
-    if value is None or not 0 <= value <= 10:
-        raise ValueError("pain must be a whole number 0-10")
-    if value >= STOP_AT:
-        return Verdict(Action.STOP_SESSION, f"pain {value}/10", STOP_ADVICE)
-    if value >= baseline + SKIP_RISE:
-        return Verdict(Action.SKIP_STRETCH, f"pain {value}/10, up from {baseline}", SKIP_ADVICE)
-    return Verdict(Action.CONTINUE, f"pain {value}/10")
+    if report is Report.PAIN and (value is None or not 0 <= value <= 10):
+        raise Invalid("must be a whole number 0-10", field="pain")
+    for rule in PAIN_RULES:
+        if rule.matches(report, value, baseline):
+            reason = rule.reason.format(value=value, baseline=baseline)
+            return Verdict(rule.action, reason, ACTION_ADVICE[rule.action])
+    raise ValueError(f"no pain rule for {report}")  # pragma: no cover - the last row matches
 
 
 def troubled_exercises(trouble: Mapping[str, int]) -> frozenset[str]:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from bedstretch.core import doses
+from bedstretch.core.doses import say_seconds
 from bedstretch.core.exercises import Breath, DoseKind, Phase, Position
 from bedstretch.core.positions import Moves
 from bedstretch.core.routines import Routine, Step
@@ -20,7 +22,7 @@ class CueKind(StrEnum):
     START = "start"  # welcome, at 0
     MOVE = "move"  # change position (roll over, sit up, stand...)
     EXERCISE = "exercise"  # name of the next exercise and its dose
-    STEP = "step"  # one instruction for getting into the stretch
+    INSTRUCTION = "instruction"  # one instruction for getting into the stretch
     GET_READY = "get_ready"  # lead-in before each hold, set of reps or timed flow
     HOLD = "hold"  # a hold starts (players sound a tone)
     FLOW = "flow"  # a timed flow starts (e.g. cat-cow for 90 s, relaxation)
@@ -142,38 +144,9 @@ class Timeline:
         }
 
 
-def say_seconds(seconds: int) -> str:
-    """Seconds as people say them: "30 seconds", "1 minute", "1 minute 30 seconds"."""
-    minutes, rest = divmod(seconds, 60)
-    parts = []
-    if minutes:
-        parts.append(f"{minutes} minute" + ("s" if minutes != 1 else ""))
-    if rest or not minutes:
-        parts.append(f"{rest} second" + ("s" if rest != 1 else ""))
-    return " ".join(parts)
-
-
-def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
-
-
 def dose_sentence(step: Step) -> str:
     """The dose as one spoken sentence: "Hold for 30 seconds, twice on each side."."""
-    p, kind = step.prescription, step.dose.kind
-    if kind is DoseKind.HOLD:
-        text = f"Hold for {say_seconds(p.hold_seconds or 0)}"
-        repeat = _times(p.sets) if p.sets > 1 else ""
-    elif kind is DoseKind.REPS:
-        text = f"{p.reps} slow repetitions"
-        repeat = f"{p.sets} sets" if p.sets > 1 else ""
-    else:
-        text = f"For {say_seconds(p.duration_seconds or 0)}"
-        repeat = _times(p.sets) if p.sets > 1 else ""
-    if repeat:
-        text += f", {repeat}"
-    if step.dose.per_side:
-        text += " on each side" if repeat else ", on each side"
-    return text + "."
+    return doses.dose_sentence(step.prescription, step.dose)
 
 
 def _cycle(step: Step, pacing: Pacing) -> tuple[Phase, ...]:
@@ -274,7 +247,7 @@ def _compile_step(
     t += pacing.announce
     for text in step.variant.steps:
         seconds = pacing.instruction_seconds(text)
-        cues.append(Cue(t, CueKind.STEP, text, ex, step=index, duration=seconds))
+        cues.append(Cue(t, CueKind.INSTRUCTION, text, ex, step=index, duration=seconds))
         t += seconds
     block = 0
     for set_no in range(1, p.sets + 1):

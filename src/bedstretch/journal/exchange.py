@@ -1,4 +1,6 @@
-"""Reading a whole journal out (for export) and importing a checked document into one.
+"""Reading a whole journal out (for export) and importing a checked document into one:
+``Journal.export_records()`` and ``Journal.import_batch(batch)`` (the functions of the same
+names, taking the journal, are the same).
 
 ``export_records`` reads everything in one read transaction with seven queries whatever the size
 (screenings, sessions, steps, events, check-ins, restores, rescreen requests), in an order that
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,20 +35,11 @@ from bedstretch.core.exchange import (
     RescreenRecord,
     RestoreRecord,
 )
-from bedstretch.core.records import (
-    CheckinRecord,
-    EventKind,
-    EventRecord,
-    ScreeningRecord,
-    SessionRecord,
-    SessionStatus,
-    StepRecord,
-    StepStatus,
-)
-from bedstretch.journal import Journal, JournalError
+from bedstretch.core.records import EventKind, SessionRecord, SessionStatus, StepStatus
+from bedstretch.journal.base import Base
+from bedstretch.journal.errors import JournalError, first_line
+from bedstretch.journal.rows import CHECKIN_COLUMNS, checkin, screening, session, steps_and_events
 from bedstretch.journal.schema import (
-    EVENT_COLUMNS,
-    STEP_COLUMNS,
     checkins,
     events,
     exercise_restores,
@@ -57,13 +50,43 @@ from bedstretch.journal.schema import (
     to_utc,
 )
 
-__all__ = ["export_records", "import_batch"]
+if TYPE_CHECKING:
+    from bedstretch.journal.facade import Journal
+
+__all__ = ["Exchange", "export_records", "import_batch"]
 
 _CHUNK = 500  # values per IN (...) when looking up a batch's ids
 
-_STEP_STATUS = {s.value: s for s in StepStatus}
-_EVENT_KIND = {k.value: k for k in EventKind}
-_SESSION_STATUS = {s.value: s for s in SessionStatus}
+
+def export_records(journal: Journal) -> Records:
+    """``journal.export_records()``."""
+    return journal.export_records()
+
+
+def import_batch(journal: Journal, batch: Batch) -> ImportCounts:
+    """``journal.import_batch(batch)``."""
+    return journal.import_batch(batch)
+
+
+class Exchange(Base):
+    def export_records(self) -> Records:
+        """Every record of the journal's person, oldest first, read in one consistent
+        snapshot."""
+        with self._read() as connection:
+            return _read_all(connection, self)
+
+    def import_batch(self, batch: Batch) -> ImportCounts:
+        """Add what the journal does not have yet, as its person's, in one transaction;
+        JournalError changes nothing."""
+        try:
+            with self._write() as connection:
+                return _import(connection, batch, self)
+        except sa.exc.IntegrityError as error:
+            raise JournalError(
+                f"nothing was imported: the journal refused a record: {first_line(error)}"
+            ) from None
+        except JournalError as error:
+            raise JournalError(f"nothing was imported: {error}") from None
 
 
 # --------------------------------------------------------------------------- export
@@ -83,15 +106,8 @@ def _decoder() -> Callable[[str], Mapping[str, Any]]:
     return decode
 
 
-def export_records(journal: Journal) -> Records:
-    """Every record of the journal's person, oldest first, read in one consistent snapshot."""
-    with journal._read() as connection:
-        return _read_all(connection, journal)
-
-
-def _read_all(connection: Connection, journal: Journal) -> Records:
+def _read_all(connection: Connection, journal: Base) -> Records:
     mine = journal._mine
-    my_sessions = journal._my_sessions()
     screening_rows = connection.execute(
         sa.select(screenings)
         .where(mine(screenings))
@@ -114,34 +130,9 @@ def _read_all(connection: Connection, journal: Journal) -> Records:
         .where(mine(sessions))
         .order_by(sessions.c.started_at, sessions.c.uid)
     ).all()
-
-    snapshot = _decoder()
-    step_lists: dict[int, list[StepRecord]] = {}
-    step_query = (
-        sa.select(*STEP_COLUMNS)
-        .where(steps.c.session_id.in_(my_sessions))
-        .order_by(steps.c.session_id, steps.c.id)
-    )
-    for session_id, *values in connection.execute(step_query):
-        values[6] = _STEP_STATUS.get(values[6]) or StepStatus(values[6])
-        step_lists.setdefault(session_id, []).append(StepRecord(*values))
-
-    event_lists: dict[int, list[EventRecord]] = {}
-    event_query = (
-        sa.select(*EVENT_COLUMNS)
-        .where(events.c.session_id.in_(my_sessions))
-        .order_by(events.c.session_id, events.c.at, events.c.created_at, events.c.id)
-    )
-    for session_id, id_, kind, at, created_at, value, step, exercise in connection.execute(
-        event_query
-    ):
-        event = EventRecord(
-            id_, _EVENT_KIND.get(kind) or EventKind(kind), at, created_at, value, step, exercise
-        )
-        event_lists.setdefault(session_id, []).append(event)
-
+    step_lists, event_lists = steps_and_events(connection, journal._my_sessions())
     checkin_rows = connection.execute(
-        sa.select(checkins)
+        sa.select(*CHECKIN_COLUMNS)
         .where(mine(checkins))
         .order_by(checkins.c.day, checkins.c.created_at, checkins.c.uid)
     ).all()
@@ -156,67 +147,22 @@ def _read_all(connection: Connection, journal: Journal) -> Records:
         .order_by(rescreen_requests.c.at, rescreen_requests.c.reason, rescreen_requests.c.id)
     ).all()
 
+    snapshot = _decoder()
     return Records(
-        screenings=[
-            ScreeningRecord(
-                id=row.id,
-                uid=row.uid,
-                taken_at=row.taken_at,
-                outcome=row.outcome,
-                reasons=tuple(row.reasons),
-                answers=dict(row.answers),
-                age=row.age,
-                cleared_at=row.cleared_at,
-            )
-            for row in screening_rows
-        ],
+        screenings=[screening(row) for row in screening_rows],
         sessions=[
-            SessionRecord(
-                id=row.id,
-                uid=row.uid,
-                routine_id=row.routine_id,
-                routine_name=row.routine_name,
-                started_at=row.started_at,
-                status=_SESSION_STATUS.get(row.status) or SessionStatus(row.status),
-                snapshot=snapshot(row.snapshot),
-                ended_at=row.ended_at,
-                pain_before=row.pain_before,
-                pain_after=row.pain_after,
-                steps=tuple(step_lists.get(row.id, ())),
-                events=tuple(event_lists.get(row.id, ())),
+            session(
+                row, snapshot(row.snapshot), step_lists.get(row.id, ()), event_lists.get(row.id, ())
             )
             for row in session_rows
         ],
-        checkins=[
-            CheckinRecord(
-                uid=row.uid,
-                day=row.day,
-                created_at=row.created_at,
-                pain=row.pain,
-                peg=None
-                if row.peg_pain is None
-                else (row.peg_pain, row.peg_enjoyment, row.peg_activity),
-            )
-            for row in checkin_rows
-        ],
+        checkins=[checkin(row) for row in checkin_rows],
         restores=[RestoreRecord(exercise=e, at=at) for e, at in restore_rows],
         rescreens=[RescreenRecord(at=at, reason=reason) for at, reason in rescreen_rows],
     )
 
 
 # --------------------------------------------------------------------------- import
-
-
-def import_batch(journal: Journal, batch: Batch) -> ImportCounts:
-    """Add what the journal does not have yet, as its person's, in one transaction; JournalError
-    changes nothing."""
-    try:
-        with journal._write() as connection:
-            return _import(connection, batch, journal)
-    except sa.exc.DBAPIError as error:
-        cause = getattr(error, "orig", None) or error
-        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-        raise JournalError(f"nothing was imported: the journal refused a record: {first}") from None
 
 
 def _known(
@@ -250,7 +196,7 @@ def _ended(session: SessionRecord) -> datetime:
     return max([session.started_at, *moments])
 
 
-def _import(connection: Connection, batch: Batch, journal: Journal) -> ImportCounts:
+def _import(connection: Connection, batch: Batch, journal: Base) -> ImportCounts:
     already = 0
     user_id = journal.user_id
 

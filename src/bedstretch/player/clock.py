@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Protocol
 
 
@@ -28,3 +29,8 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += max(0.0, seconds)
+
+
+def local_now() -> datetime:
+    """The wall clock, aware, in this machine's time zone: the terminal person's days."""
+    return datetime.now().astimezone()

@@ -8,18 +8,23 @@ FakeClock without sleeping.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import IO, Protocol
 
 from bedstretch.core import playback as pb
 from bedstretch.core.frame import Frame, frame
-from bedstretch.core.playback import BlockResult, Command, CommandKind, Fired, Playback, Status
-from bedstretch.core.records import EventKind, EventRecord, StepRecord, StepStatus
+from bedstretch.core.playback import (
+    BlockResult,
+    Command,
+    CommandKind,
+    Event,
+    Fired,
+    Playback,
+    Status,
+)
 from bedstretch.core.routines import Routine
-from bedstretch.core.safety import Action, Report, check_pain
+from bedstretch.core.speech import STALE_AFTER
 from bedstretch.core.timeline import Timeline
 from bedstretch.player.clock import Clock
 from bedstretch.player.inputs import Input
@@ -46,15 +51,9 @@ class Speaker(Protocol):
 
 
 class Recorder(Protocol):
-    """The journal, as the player needs it."""
+    """Where a block's result and the person's events go (``services.sessions.Recorder``)."""
 
-    def record_step(self, session_id: int, step: StepRecord) -> None: ...
-    def record_event(self, session_id: int, event: EventRecord) -> bool: ...
-    def request_rescreen(self, at: datetime, reason: str) -> None: ...
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+    def record(self, output: BlockResult | Event) -> None: ...
 
 
 @dataclass
@@ -66,12 +65,10 @@ class Player:
     view: View
     speaker: Speaker
     recorder: Recorder
-    session_id: int
     baseline: int  # pain before, 0-10
     speed: float = 1.0
     cue_log: IO[str] | None = None
     spoken: Callable[[Fired], tuple[str | None, str | None]] = lambda f: (None, None)
-    wall: Callable[[], datetime] = utcnow
     message: str = ""
     message_at: float = 0.0  # timeline position when the message was set
     prompt: str = ""
@@ -105,12 +102,12 @@ class Player:
 
     # ----------------------------------------------------------------- effects
 
-    def _handle(self, outputs: list[pb.Output]) -> None:
+    def _handle(self, outputs: Sequence[pb.Output]) -> None:
         for out in outputs:
             if isinstance(out, Fired):
                 self._fire(out)
-            else:
-                self._record(out)
+            else:  # committed before anything after it is shown: a hold seen released is kept
+                self.recorder.record(out)
 
     def _fire(self, fired: Fired) -> None:
         if self.cue_log is not None:
@@ -129,46 +126,8 @@ class Player:
         text, tone = self.spoken(fired)
         if tone:
             self.speaker.tone(tone)
-        if text:  # stale after half a second: late speech is dropped, never queued behind
-            self.speaker.say(text, deadline=fired.scheduled + 0.5)
-
-    def _record(self, result: BlockResult) -> None:
-        block = result.block
-        self.recorder.record_step(
-            self.session_id,
-            StepRecord(
-                block=block.index,
-                step=block.step,
-                exercise=block.exercise,
-                variant=block.variant,
-                side=block.side,
-                set=block.set,
-                status=result.status,
-                target_seconds=block.target_seconds,
-                target_reps=block.target_reps,
-                actual_seconds=result.actual_seconds,
-                actual_reps=result.actual_reps,
-                finished_at=self.wall(),
-                reason=result.reason,
-            ),
-        )
-
-    def _event(self, kind: EventKind, value: int | None = None) -> None:
-        now = self.clock.now()
-        step = self.state.current_step(now)
-        exercise = self.routine.steps[step].exercise.id if step is not None else None
-        self.recorder.record_event(
-            self.session_id,
-            EventRecord(
-                id=str(uuid.uuid4()),
-                kind=kind,
-                at=round(self.state.position(now), 3),
-                created_at=self.wall(),
-                value=value,
-                step=step,
-                exercise=exercise,
-            ),
-        )
+        if text:  # late speech is dropped, never queued behind
+            self.speaker.say(text, deadline=fired.scheduled + STALE_AFTER)
 
     def _draw(self, now: float) -> None:
         stale = self.state.position(now) - self.message_at > MESSAGE_SECONDS
@@ -236,63 +195,11 @@ class Player:
         return Command(kind) if kind else None
 
     def command(self, command: Command) -> None:
-        now = self.clock.now()
-        kind = command.kind
-        if kind is CommandKind.TOGGLE:
-            kind = CommandKind.RESUME if self.state.status is Status.PAUSED else CommandKind.PAUSE
-        if kind is CommandKind.PAUSE:
-            self.state = pb.pause(self.state, now)
+        """Apply a command through the playback core (the same rules as the web player)."""
+        outcome = pb.command(self.state, command, self.clock.now(), self.baseline)
+        self.state = outcome.state
+        if outcome.hush:
             self.speaker.stop()
-            self._event(EventKind.PAUSE)
-        elif kind is CommandKind.RESUME:
-            self.state = pb.resume(self.state, now)
-            self._event(EventKind.RESUME)
-        elif kind is CommandKind.SKIP:
-            self._event(EventKind.SKIP)
-            self.speaker.stop()
-            self.state, results = pb.skip(self.state, now)
-            self._handle(list(results))
-        elif kind is CommandKind.BACK:
-            self._event(EventKind.BACK)
-            self.speaker.stop()
-            self.state = pb.back(self.state, now)
-        elif kind is CommandKind.QUIT:
-            self._event(EventKind.STOP)
-            self.speaker.stop()
-            self.state, results = pb.stop(self.state, now, reason="stopped by you")
-            self._handle(list(results))
-            self._say("Session stopped. What you did so far is saved.")
-        else:
-            self._pain(command)
-
-    def _pain(self, command: Command) -> None:
-        report = {
-            CommandKind.PAIN: Report.PAIN,
-            CommandKind.SHARP: Report.SHARP,
-            CommandKind.TINGLING: Report.TINGLING,
-        }[command.kind]
-        event = {
-            Report.PAIN: EventKind.PAIN,
-            Report.SHARP: EventKind.SHARP,
-            Report.TINGLING: EventKind.TINGLING,
-        }[report]
-        self._event(event, command.value)
-        verdict = check_pain(report, command.value, self.baseline)
-        now = self.clock.now()
-        if verdict.action is Action.STOP_SESSION:
-            self.speaker.stop()
-            self.state, results = pb.stop(self.state, now, safety=True, reason=verdict.reason)
-            self._handle(list(results))
-            if report is Report.TINGLING:
-                self.recorder.request_rescreen(self.wall(), "tingling or numbness in a session")
-            self._say(f"Stopped for your safety ({verdict.reason}). {verdict.advice}")
-        elif verdict.action is Action.SKIP_STRETCH:
-            if self.state.current_step(now) is None:
-                self._say(f"Noted: {verdict.reason}. Rest until the next stretch starts.")
-                return
-            self.speaker.stop()
-            self.state, results = pb.skip(self.state, now, StepStatus.PAIN_SKIP, verdict.reason)
-            self._handle(list(results))
-            self._say(f"Skipped ({verdict.reason}). {verdict.advice}")
-        else:
-            self._say(f"Noted: {verdict.reason}.")
+        self._handle(outcome.outputs)
+        if outcome.message:
+            self._say(outcome.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from rich.align import Align
@@ -12,10 +13,9 @@ from rich.text import Text
 
 from bedstretch.core.body import Figure
 from bedstretch.core.exercises import Breath
-from bedstretch.core.frame import INSTRUCTIONS, PHASES, Frame
+from bedstretch.core.frame import INSTRUCTIONS, PHASES, QUIET, Frame
 from bedstretch.core.playback import Fired, Status
 from bedstretch.core.timeline import CueKind
-from bedstretch.figures import loaded
 from bedstretch.tables import mmss
 
 # A 5-row block font for the countdown: readable from a pillow at arm's length.
@@ -61,8 +61,13 @@ def breath_bar(frame: Frame) -> Text:
     return bar
 
 
-def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
-    """The whole screen for one frame."""
+Figures = Mapping[tuple[str, str], Figure]  # (exercise id, variant id) -> its figure
+
+
+def render(
+    frame: Frame, message: str = "", prompt: str = "", figures: Figures | None = None
+) -> RenderableType:
+    """The whole screen for one frame (``figures``: the catalog's, for the pose beside it)."""
     parts: list[RenderableType] = []
     if frame.exercise:
         title = Text(frame.exercise, style="bold")
@@ -76,11 +81,10 @@ def render(frame: Frame, message: str = "", prompt: str = "") -> RenderableType:
     if frame.side and frame.phase not in (INSTRUCTIONS, PHASES[CueKind.MOVE]):
         phase.append(f"  ·  {frame.side.upper()} SIDE", style="bold cyan")
     parts.append(phase)
-    quiet = (INSTRUCTIONS, PHASES[CueKind.START], PHASES[CueKind.END])
     countdown = None
-    if frame.countdown is not None and frame.phase not in quiet:
+    if frame.countdown is not None and frame.phase not in QUIET:
         countdown = Text("\n".join(big_number(frame.countdown)), style="bold green")
-    still = figure_still(frame)
+    still = figure_still(frame, figures or {})
     if countdown is not None or still is not None:
         parts.append(Beside(countdown, still))
     if frame.rep is not None and frame.reps:
@@ -145,12 +149,12 @@ class Beside:
         yield Align.center(grid, vertical="middle")
 
 
-def figure_still(frame: Frame) -> Text | None:
+def figure_still(frame: Frame, figures: Figures) -> Text | None:
     """The current pose in braille: the start pose while instructions are given, the stretched
     one while holding, and for a breathing cycle the pose the breath moves towards."""
     if frame.figure is None:
         return None
-    figure = loaded(*frame.figure)
+    figure = figures.get(frame.figure)
     if figure is None:
         return None
     last = len(figure.keys) - 1

@@ -8,7 +8,7 @@ from typing import IO
 
 from bedstretch.core.frame import Frame
 from bedstretch.core.playback import Fired
-from bedstretch.player.screen import plain_line, render
+from bedstretch.player.screen import Figures, plain_line, render
 
 
 class LineView:
@@ -36,11 +36,12 @@ class ScreenView:
 
     live = True
 
-    def __init__(self) -> None:
+    def __init__(self, figures: Figures | None = None) -> None:
         from rich.console import Console
         from rich.live import Live
         from rich.text import Text
 
+        self.figures = figures or {}
         self.console = Console()
         self._live = Live(
             Text("Getting ready..."),
@@ -67,7 +68,7 @@ class ScreenView:
         return None
 
     def draw(self, frame: Frame, message: str, prompt: str) -> None:
-        self._live.update(render(frame, message, prompt), refresh=True)
+        self._live.update(render(frame, message, prompt, self.figures), refresh=True)
 
     def show_text(self, text: str) -> None:
         from rich.panel import Panel

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import datetime
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bedstretch import __version__
 from bedstretch.catalog import load_catalog, user_content_dir
-from bedstretch.journal import Journal, JournalError, open_journal
-from bedstretch.web import auth
+from bedstretch.core.errors import BedstretchError, NotFound
+from bedstretch.journal import open_journal
+from bedstretch.web import auth, errors
+from bedstretch.web.templating import STATIC
 
-STATIC = Path(__file__).with_name("static")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -80,17 +81,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def get_journal(request: Request) -> Journal:
-    """The journal scoped to the signed-in page user (401 for the API when signed out)."""
-    user = auth.page_user(request)
-    if user is None:
-        raise HTTPException(status_code=401, detail="Sign in first.")
-    journal: Journal = request.app.state.journal
-    return journal.for_user(user)
-
-
-def create_app(url: str | None = None, content: str | None = None) -> FastAPI:
-    """The app for the journal at ``url`` (default: BEDSTRETCH_DATABASE_URL or the user's file)."""
+def create_app(
+    url: str | None = None,
+    content: str | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The app for the journal at ``url`` (default: BEDSTRETCH_DATABASE_URL or the user's file):
+    the web's one composition point. ``clock``: the wall clock (aware; tests pass their own)."""
 
     journal = open_journal(url)  # opened (and migrated) now: every request finds it ready
 
@@ -112,40 +110,34 @@ def create_app(url: str | None = None, content: str | None = None) -> FastAPI:
     )
     app.state.catalog = load_catalog(user_content_dir(content))
     app.state.journal = journal
+    app.state.clock = clock or (lambda: datetime.now().astimezone())
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # phones download a fifth of the bytes
 
+    @app.exception_handler(BedstretchError)
+    async def our_error(request: Request, error: BedstretchError) -> Response:
+        return (
+            errors.problem(error) if errors.is_api(request) else errors.page_error(request, error)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return errors.invalid_request(error)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        if error.status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/signin", status_code=303)
-        return JSONResponse(
-            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
-        )
+        if errors.is_api(request):
+            return errors.http_problem(error)
+        if error.status_code == 404:
+            return errors.page_error(request, NotFound("there is no such page"))
+        return errors.http_problem(error)
 
-    @app.exception_handler(JournalError)
-    async def journal_unavailable(request: Request, error: JournalError) -> Response:
-        # the database went away (a restart, a full disk): say so, and let clients retry; the
-        # one-line cause goes to the server's log, never to the client
-        print(f"bedstretch serve: {error}", file=sys.stderr, flush=True)
-        return JSONResponse(
-            {"detail": "The journal is not available just now: try again in a moment."},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
-
-    from bedstretch.web import api
+    from bedstretch.web import api, pages
 
     app.include_router(api.router)
-    try:
-        from bedstretch.web import pages
-    except ImportError:  # pages are optional while being built
-        pass
-    else:
-        app.include_router(pages.router)
-    if STATIC.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 

@@ -1,7 +1,7 @@
 """Alembic environment of the journal, shipped inside the package (no alembic.ini).
 
 bedstretch runs it itself: ``open_journal`` passes an open connection, already inside the
-migration transaction (``_migration_transaction``: lock held, SQLite foreign keys off), in
+migration transaction (``migrate.migration_transaction``: lock held, SQLite foreign keys off), in
 ``config.attributes["connection"]`` and commits when the upgrade is done. Developers reach it
 through ``bedstretch.journal.alembic_config(url)`` (for example to autogenerate a new revision),
 in which case it connects to the URL itself, in the same kind of transaction.
@@ -58,11 +58,12 @@ def run_online() -> None:
     if connection is not None:
         run_on(connection)
         return
-    from bedstretch.journal import _create_engine, _migration_transaction
+    from bedstretch.journal.engine import create_engine
+    from bedstretch.journal.migrate import migration_transaction
 
-    engine = _create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
-        with engine.connect() as connection, _migration_transaction(connection):
+        with engine.connect() as connection, migration_transaction(connection):
             run_on(connection)
     finally:
         engine.dispose()

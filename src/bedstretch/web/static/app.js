@@ -19,7 +19,11 @@
   // home network reaches the server over plain http, so fall back to getRandomValues.
   const uuid = () => {
     if (window.crypto && crypto.randomUUID) {
-      try { return crypto.randomUUID(); } catch (e) { /* not a secure context */ }
+      try {
+        return crypto.randomUUID();
+      } catch {
+        // not a secure context
+      }
     }
     const b = crypto.getRandomValues(new Uint8Array(16));
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -29,12 +33,18 @@
   };
 
   const read = (key, empty) => {
-    try { return JSON.parse(store.getItem(key)) || empty; } catch (e) { return empty; }
+    try {
+      return JSON.parse(store.getItem(key)) || empty;
+    } catch {
+      return empty;
+    }
   };
   const load = () => read(OUTBOX, []);
   const save = (items) => store.setItem(OUTBOX, JSON.stringify(items));
-  const same = (a, b) => (a.start ? b.start && b.start.uid === a.start.uid : b.event && b.event.id === a.event.id);
-  const changed = () => document.dispatchEvent(new CustomEvent('bedstretch:outbox', { detail: load().length }));
+  const same = (a, b) =>
+    a.start ? b.start && b.start.uid === a.start.uid : b.event && b.event.id === a.event.id;
+  const changed = () =>
+    document.dispatchEvent(new CustomEvent('bedstretch:outbox', { detail: load().length }));
 
   // Send what is queued, oldest first, one at a time (a session's start comes before its events,
   // its end after its steps). An item stays queued until the server answers 2xx (stored now, or
@@ -44,38 +54,49 @@
   let running = null;
   let again = false;
   const flush = () => {
-    if (running) { again = true; return running; }
+    if (running) {
+      again = true;
+      return running;
+    }
     running = (async () => {
       do {
         again = false;
         for (;;) {
           const item = load()[0];
           if (!item) break;
-          const session = item.start ? null : (read(STARTED, {})[item.session] || item.session);
+          const session = item.start ? null : read(STARTED, {})[item.session] || item.session;
           let status = 0;
           let answer = null;
           try {
-            const response = await fetch(item.start ? '/api/v1/sessions' : `/api/v1/sessions/${session}/events`, {
-              method: 'POST',
-              credentials: 'same-origin',
-              headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() },
-              body: JSON.stringify(item.start || item.event),
-            });
+            const response = await fetch(
+              item.start ? '/api/v1/sessions' : `/api/v1/sessions/${session}/events`,
+              {
+                method: 'POST',
+                credentials: 'same-origin',
+                headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() },
+                body: JSON.stringify(item.start || item.event),
+              },
+            );
             status = response.status;
             if (item.start && response.ok) answer = await response.json();
-          } catch (e) {
+          } catch {
             break; // offline: try again later
           }
           const keep = status >= 500 || [401, 403, 408, 429].includes(status);
           if (keep) break;
-          if (answer) store.setItem(STARTED, JSON.stringify({ ...read(STARTED, {}), [item.start.uid]: answer.id }));
+          if (answer) {
+            store.setItem(STARTED, JSON.stringify({ ...read(STARTED, {}), [item.start.uid]: answer.id }));
+          }
           let rest = load().filter((x) => !same(item, x));
           if (item.start && !answer) rest = rest.filter((x) => x.session !== item.start.uid); // refused
           save(rest);
           changed();
         }
       } while (again && load().length && navigator.onLine !== false);
-    })().finally(() => { running = null; changed(); });
+    })().finally(() => {
+      running = null;
+      changed();
+    });
     return running;
   };
 
@@ -92,19 +113,29 @@
   const rememberGate = (allowed) => store.setItem(GATE, JSON.stringify({ allowed, at: Date.now() }));
   const gateAllowsOffline = () => {
     const gate = read(GATE, null);
-    return Boolean(gate && gate.allowed && Date.now() - gate.at < GATE_FRESH_MS);
+    return Boolean(gate?.allowed && Date.now() - gate.at < GATE_FRESH_MS);
   };
 
   window.addEventListener('online', flush);
-  setInterval(() => { if (load().length) flush(); }, RETRY_MS);
+  setInterval(() => {
+    if (load().length) flush();
+  }, RETRY_MS);
   if (load().length) flush();
 
   const voiceOn = () => store.getItem(VOICE) !== 'off';
   const setVoice = (on) => store.setItem(VOICE, on ? 'on' : 'off');
 
   window.bedstretch = {
-    csrf, uuid, enqueue, enqueueStart, flush, pending: () => load().length, voiceOn, setVoice,
-    rememberGate, gateAllowsOffline,
+    csrf,
+    uuid,
+    enqueue,
+    enqueueStart,
+    flush,
+    pending: () => load().length,
+    voiceOn,
+    setVoice,
+    rememberGate,
+    gateAllowsOffline,
   };
 
   // Settings: the voice switch lives in this browser only.
@@ -143,7 +174,9 @@
     store.removeItem(STARTED);
   }
   if (document.body.hasAttribute('data-signed-out') && window.caches) {
-    caches.keys().then((keys) => keys.filter((k) => k.startsWith('bedstretch-')).forEach((k) => caches.delete(k)));
+    caches.keys().then((keys) => {
+      for (const key of keys.filter((k) => k.startsWith('bedstretch-'))) caches.delete(key);
+    });
   }
 
   if ('serviceWorker' in navigator && window.isSecureContext) {

@@ -1,40 +1,37 @@
-// bedstretch web player: plays the server's timeline against performance.now().
+// bedstretch web player: the page around playback.js, which decides everything.
 //
-// Cue i is due at anchor + cue.at / speed (seconds on the monotonic clock): nothing accumulates,
-// pausing moves the anchor by the pause's length, skip and back re-anchor to the step spans.
-// This is core/playback.py and core/frame.py in JavaScript (what the terminal player runs); the
-// pain guard's rules come from GET /api/v1/rules, never from a copy here. Every event gets a
-// client-made UUID and goes through the outbox (app.js), so it is sent once online.
+// playback.js is core/playback.py, core/frame.py, the pain guard and the voice policy in
+// JavaScript (the golden corpus holds it to the core); it decides what fires, what a command
+// does, what the pain guard says, what is shown and said, and which event closes the session.
+// Its rules come from GET /api/v1/rules, never from a copy here. This file owns the effects: the
+// clock (performance.now()), timers, the screen, speech and tones, the wake lock, and the
+// journal: every event gets a client-made UUID and goes through the outbox (app.js), so it is
+// sent once online.
 'use strict';
 (() => {
   const root = document.getElementById('player');
   const B = window.bedstretch;
-  if (!root || !B) return;
+  const PB = window.bedstretchPlayback;
+  if (!root || !B || !PB) return;
   const $ = (id) => document.getElementById(id);
 
-  const BACK_RESTARTS_WITHIN = 5; // timeline seconds, as in core/playback.py
-  const SPEECH_STALE = 0.5; // real seconds: late speech is dropped, never queued behind
-  const PHASES = {
-    start: 'welcome', move: 'change position', exercise: 'how to do it', step: 'how to do it',
-    get_ready: 'get ready', hold: 'hold', flow: 'keep going', rep: 'repetitions',
-    release: 'release', switch_sides: 'switch sides', rest: 'rest', end: 'done',
-  };
-  const INSTRUCTIONS = PHASES.step;
-  const QUIET = new Set([INSTRUCTIONS, PHASES.start, PHASES.end]);
-  const BREATHS = { inhale: 'in', exhale: 'out', pause: 'hold' };
+  let speechStale = 0; // clock seconds: late speech is dropped, never queued behind (served)
   const BREATH_TEXT = { in: 'Breathe in', out: 'Breathe out', hold: 'Hold' };
-  const PHASE_KINDS = new Set(Object.keys(PHASES));
-  const SAID = new Set([...PHASE_KINDS, 'form', 'countdown', 'inhale', 'exhale', 'pause']);
-  const BREATH_KINDS = new Set(Object.keys(BREATHS));
-  const REP = new Set(['rep']);
-  // voice.py's policy: which cues are said, and which sound a tone.
-  const SPOKEN = new Set(['start', 'move', 'exercise', 'step', 'get_ready', 'hold', 'flow', 'rep',
-    'inhale', 'exhale', 'pause', 'form', 'countdown', 'release', 'switch_sides', 'rest', 'end']);
-  const TONES = { hold: 'start', flow: 'start', release: 'end' };
-  const NOTES = { start: [[880, 0.15]], end: [[660, 0.12], [440, 0.18]] };
+  const NOTES = {
+    start: [[880, 0.15]],
+    end: [
+      [660, 0.12],
+      [440, 0.18],
+    ],
+  };
+  const TITLES = {
+    finished: 'Well done',
+    stopped: 'Session stopped',
+    safety_stopped: 'Stopped for your safety',
+  };
 
   const query = new URLSearchParams(window.location.search);
-  const speed = Math.min(100, Math.max(0.1, parseFloat(query.get('speed')) || 1));
+  const speed = Math.min(100, Math.max(0.1, Number.parseFloat(query.get('speed')) || 1));
   const routineId = root.dataset.routine;
   const plan = root.dataset.plan ? JSON.parse(root.dataset.plan) : null;
   const names = JSON.parse(root.dataset.names || '{}');
@@ -42,16 +39,15 @@
   const now = () => performance.now() / 1000;
 
   let rules = null;
-  let tl = null; // the timeline
-  let ats = [];
-  let P = null; // playback state
+  let quiet = new Set(); // phases that show no countdown (as the terminal's screen)
+  let P = null; // the playback state (playback.js)
   let sessionId = null;
   let baseline = 0;
   let timer = 0;
   let painter = 0;
-  let ended = null; // 'finished' | 'stopped' | 'safety'
+  let ended = null; // how playback ended: 'finished' | 'stopped' | 'safety_stopped'
   let finalSent = false;
-  let shownStep = undefined;
+  let shownStep;
   let messageUntil = 0;
   let voice = B.voiceOn() && speed === 1;
   let audio = null;
@@ -61,234 +57,110 @@
 
   // ------------------------------------------------------------------ what the server serves
 
-  const getJSON = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => {
-    if (!r.ok) throw new Error(`${url}: ${r.status}`);
-    return r.json();
+  const getJSON = (url) =>
+    fetch(url, { credentials: 'same-origin' }).then((r) => {
+      if (!r.ok) throw new Error(`${url}: ${r.status}`);
+      return r.json();
+    });
+  const rulesReady = getJSON('/api/v1/rules').then((r) => {
+    rules = r;
+    const phases = r.playback.phases;
+    quiet = new Set(r.playback.quiet);
+    speechStale = r.speech.stale_after;
   });
-  const rulesReady = getJSON('/api/v1/rules').then((r) => { rules = r; });
   rulesReady.catch(() => {});
+  const figureUrl = ([exercise, variant]) =>
+    `/api/v1/exercises/${encodeURIComponent(exercise)}/figure.svg?variant=${encodeURIComponent(variant)}`;
+  // Fetch every figure of a timeline once, so that the service worker keeps them for offline.
+  const keepFigures = (t) =>
+    t.steps.forEach((s) => {
+      fetch(figureUrl([s.exercise, s.variant]), { credentials: 'same-origin' }).catch(() => {});
+    });
   // For a start without the network: the routine's timeline (the one the server will store:
   // compiling is deterministic) and the screening gate's last answer on this phone.
   let cachedTimeline = null;
   if (!plan) {
     getJSON(`/api/v1/routines/${encodeURIComponent(routineId)}/timeline`)
-      .then((t) => { cachedTimeline = t; keepFigures(t); }).catch(() => {});
+      .then((t) => {
+        cachedTimeline = t;
+        keepFigures(t);
+      })
+      .catch(() => {});
   }
-  getJSON('/api/v1/gate').then((g) => B.rememberGate(g.allowed)).catch(() => {});
+  getJSON('/api/v1/gate')
+    .then((g) => B.rememberGate(g.allowed))
+    .catch(() => {});
 
-  // ------------------------------------------------------------------ playback (core/playback.py)
-
-  const bisect = (xs, x, right) => {
-    let lo = 0;
-    let hi = xs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (right ? xs[mid] <= x : xs[mid] < x) lo = mid + 1; else hi = mid;
-    }
-    return lo;
-  };
-  const over = () => ['finished', 'stopped', 'safety_stopped'].includes(P.status);
-  const position = (t) => {
-    const at = P.pausedAt !== null ? P.pausedAt : t;
-    return Math.max(0, Math.min(tl.total_seconds, (at - P.anchor) * speed));
-  };
-  const due = (i) => P.anchor + tl.cues[i].at / speed;
-  const currentStep = (t) => {
-    const x = position(t);
-    const span = tl.steps.find((s) => s.at <= x && x < s.end);
-    return span ? span.index : null;
-  };
-  const currentBlock = (t) => {
-    const x = position(t);
-    return tl.blocks.find((b) => b.at <= x && x < b.end) || null;
-  };
-  const jump = (t, target) => {
-    P.next = bisect(ats, target, false);
-    P.anchor = t - target / speed;
-    if (P.status === 'paused') P.pausedAt = t;
-  };
-  const partial = (b, x, status, reason) => {
-    if (x < b.at) return { block: b, status, seconds: 0, reps: b.target_reps !== null ? 0 : null, reason };
-    const seconds = Math.trunc(Math.min(x, b.end) - b.at);
-    let reps = null;
-    if (b.target_reps !== null) {
-      reps = 0;
-      for (let i = 0; i < P.next; i++) {
-        const c = tl.cues[i];
-        if (c.kind === 'rep' && c.step === b.step && c.set === b.set && c.side === b.side
-          && b.at <= c.at && c.at <= x) reps++;
-      }
-    }
-    return { block: b, status, seconds, reps, reason };
-  };
-  const blockEnding = (cue) => tl.blocks.find(
-    (b) => b.step === cue.step && b.set === cue.set && b.side === cue.side) || null;
-
-  const tickState = (t) => {
-    const out = { fired: [], results: [] };
-    if (P.status !== 'playing') return out;
-    while (P.next < tl.cues.length && due(P.next) <= t) {
-      const cue = tl.cues[P.next];
-      if (cue.kind === 'release') { // the result comes first: once "release" shows, it is kept
-        const b = blockEnding(cue);
-        if (b && !P.reported.has(b.index)) {
-          P.reported.add(b.index);
-          out.results.push({ block: b, status: 'done', seconds: b.target_seconds, reps: b.target_reps, reason: null });
-        }
-      }
-      out.fired.push({ cue, scheduled: due(P.next) });
-      if (cue.kind === 'end') P.status = 'finished';
-      P.next += 1;
-    }
-    return out;
-  };
-  const skipState = (t, status, reason) => {
-    if (over()) return [];
-    const x = position(t);
-    const step = currentStep(t);
-    if (step === null) {
-      const following = tl.steps.filter((s) => s.at > x);
-      jump(t, following.length ? following[0].at : tl.total_seconds);
-      return [];
-    }
-    const results = tl.blocks
-      .filter((b) => b.step === step && !P.reported.has(b.index))
-      .map((b) => partial(b, x, status, reason));
-    results.forEach((r) => P.reported.add(r.block.index));
-    jump(t, step + 1 < tl.steps.length ? tl.steps[step + 1].at : tl.total_seconds);
-    return results;
-  };
-  const backState = (t) => {
-    if (over() || !tl.steps.length) return;
-    const x = position(t);
-    const spans = tl.steps;
-    let step = currentStep(t);
-    if (step === null) step = x >= spans[spans.length - 1].end ? spans.length - 1 : 0;
-    else if (x - spans[step].at <= BACK_RESTARTS_WITHIN && step > 0) step -= 1;
-    tl.blocks.forEach((b) => { if (b.step >= step) P.reported.delete(b.index); });
-    jump(t, spans[step].at);
-  };
-  const stopState = (t, safety, reason) => {
-    if (over()) return [];
-    const x = position(t);
-    const results = [];
-    const b = currentBlock(t);
-    if (b && !P.reported.has(b.index)) {
-      results.push(partial(b, x, safety ? 'pain_skip' : 'skipped', reason));
-      P.reported.add(b.index);
-    }
-    if (P.pausedAt === null) P.pausedAt = t;
-    P.status = safety ? 'safety_stopped' : 'stopped';
-    return results;
-  };
-
-  // ------------------------------------------------------------------ what to show (core/frame.py)
-
-  const latest = (upto, kinds, step) => {
-    for (let i = upto - 1; i >= 0; i--) {
-      const c = tl.cues[i];
-      if (step !== null && c.step !== step) return null;
-      if (kinds.has(c.kind)) return c;
-    }
-    return null;
-  };
-  const frame = (t) => {
-    const x = position(t);
-    // Cues not fired yet are not shown, except when paused: after a skip or back while paused,
-    // the cues at the point jumped to are "now" (they fire, and are said, on resume).
-    const reached = bisect(ats, x, true);
-    const upto = P.status === 'paused' ? reached : Math.min(P.next, reached);
-    let step = currentStep(t);
-    if (step === null && upto && tl.cues[upto - 1].step !== null) step = tl.cues[upto - 1].step;
-    const last = latest(upto, PHASE_KINDS, null);
-    const said = latest(upto, SAID, null);
-    const phase = last ? PHASES[last.kind] : PHASES.start;
-    let countdown = null;
-    if (last && last.duration) countdown = Math.max(0, Math.ceil(last.at + last.duration - x));
-    const block = currentBlock(t);
-    if (block && x >= block.at) countdown = Math.max(0, Math.ceil(block.end - x));
-    let breathCue = null;
-    if (block) {
-      const b = latest(upto, BREATH_KINDS, step);
-      if (b && b.at >= block.at && b.duration) breathCue = b;
-    }
-    const repCue = latest(upto, REP, step);
-    let instruction = null;
-    if (step !== null && phase === INSTRUCTIONS) {
-      const s = latest(upto, new Set(['step']), step);
-      if (s) instruction = s.text;
-    }
-    return {
-      x, step, phase, countdown, block, breathCue, instruction,
-      breath: breathCue ? BREATHS[breathCue.kind] : null,
-      said: said ? said.text : '',
-      side: block ? block.side : (last ? last.side : null),
-      rep: repCue && block ? repCue.rep : null,
-    };
-  };
+  // ------------------------------------------------------------------ the screen
 
   const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-  const nameOf = (span) => names[`${span.exercise}/${span.variant}`] || span.exercise;
-  const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+  const nameOf = ([exercise, variant]) => names[`${exercise}/${variant}`] || exercise;
+  const stepName = (index) => {
+    const span = P.timeline.steps[index];
+    return nameOf([span.exercise, span.variant]);
+  };
+  const setText = (el, text) => {
+    if (el.textContent !== text) el.textContent = text;
+  };
 
-  const showStep = (step) => {
-    shownStep = step;
+  const showStep = (f) => {
+    shownStep = f.step;
     const list = $('instructions');
     list.textContent = '';
     const img = $('figure');
-    if (step === null) { img.hidden = true; return; }
-    const span = tl.steps[step];
-    tl.cues.filter((c) => c.kind === 'step' && c.step === step).forEach((c) => {
+    if (f.figure === null) {
+      img.hidden = true;
+      return;
+    }
+    for (const text of f.instructions) {
       const li = document.createElement('li');
-      li.textContent = c.text;
+      li.textContent = text;
       list.appendChild(li);
-    });
+    }
     img.hidden = false;
-    img.alt = `${nameOf(span)}: how it looks`;
-    img.src = figureUrl(span);
+    img.alt = `${nameOf(f.figure)}: how it looks`;
+    img.src = figureUrl(f.figure);
   };
-  const figureUrl = (span) => `/api/v1/exercises/${encodeURIComponent(span.exercise)}/figure.svg?variant=${encodeURIComponent(span.variant)}`;
-  // Fetch every figure of a timeline once, so that the service worker keeps them for offline.
-  const keepFigures = (t) => t.steps.forEach((s) => fetch(figureUrl(s), { credentials: 'same-origin' }).catch(() => {}));
 
   const render = () => {
     if (!P) return;
-    const t = now();
-    const f = frame(t);
-    if (f.step !== shownStep) showStep(f.step);
-    const span = f.step !== null ? tl.steps[f.step] : null;
-    const steps = tl.steps.length;
-    setText($('step-n'), span ? `Step ${f.step + 1} of ${steps}` : (ended ? 'Done' : 'Starting'));
-    setText($('left'), `${mmss(tl.total_seconds - Math.floor(f.x))} left`);
-    setText($('exercise'), span ? nameOf(span) : root.dataset.name);
-    const where = span ? [positionLabels[span.position] || span.position] : [];
-    if (f.block) {
-      const sets = Math.max(...tl.blocks.filter((b) => b.step === f.block.step).map((b) => b.set));
-      if (sets > 1) where.push(`set ${f.block.set} of ${sets}`);
-    }
+    const f = PB.frame(P, now(), rules);
+    if (f.step !== shownStep) showStep(f);
+    const where = f.position !== null ? [positionLabels[f.position] || f.position] : [];
+    if (f.set !== null && f.sets > 1) where.push(`set ${f.set} of ${f.sets}`);
+    let stepN = ended ? 'Done' : 'Starting';
+    if (f.step_number !== null) stepN = `Step ${f.step_number} of ${f.step_count}`;
+    setText($('step-n'), stepN);
+    setText($('left'), `${mmss(f.total - f.elapsed)} left`);
+    setText($('exercise'), f.figure ? nameOf(f.figure) : root.dataset.name);
     setText($('where'), where.join(' · '));
     let phase = P.status === 'paused' ? 'paused' : f.phase;
-    if (f.side && f.phase !== INSTRUCTIONS && f.phase !== PHASES.move) phase += ` · ${f.side} side`;
+    const sideless = [rules.playback.instructions, rules.playback.phases.move];
+    if (f.side && !sideless.includes(f.phase)) phase += ` · ${f.side} side`;
     setText($('phase'), phase);
-    const count = f.countdown !== null && !QUIET.has(f.phase) ? String(f.countdown) : '';
+    const count = f.countdown !== null && !quiet.has(f.phase) ? String(f.countdown) : '';
     setText($('count'), count);
-    $('stage').hidden = !count && !f.breathCue;
+    $('stage').hidden = !count && f.breath === null;
     setText($('breath-label'), f.breath ? BREATH_TEXT[f.breath] : '');
-    const reps = f.block ? f.block.target_reps : null;
-    setText($('rep'), f.rep !== null && reps ? `Repetition ${f.rep} of ${reps}` : '');
-    setText($('said'), f.instruction === null ? f.said : '');
-    [...$('instructions').children].forEach((li) => li.classList.toggle('now', li.textContent === f.instruction));
-    let next = '';
-    if (f.step !== null && f.step + 1 < steps) next = `Next: ${nameOf(tl.steps[f.step + 1])}`;
-    else if (f.step === null && steps && f.x < 1 + tl.steps[0].at) next = `Next: ${nameOf(tl.steps[0])}`;
-    setText($('next'), next);
+    setText($('rep'), f.rep !== null && f.reps ? `Repetition ${f.rep} of ${f.reps}` : '');
+    setText($('said'), f.instruction === null ? f.text : '');
+    [...$('instructions').children].forEach((li, i) => {
+      li.classList.toggle('now', i === f.instruction);
+    });
+    setText($('next'), f.next_step !== null ? `Next: ${stepName(f.next_step)}` : '');
     $('figure').classList.toggle('left', f.side === 'left');
-    const pause = $('pause');
-    setText(pause, P.status === 'paused' ? 'Resume' : 'Pause');
+    setText($('pause'), P.status === 'paused' ? 'Resume' : 'Pause');
     if (messageUntil && performance.now() > messageUntil && !ended) {
       $('message').hidden = true;
       messageUntil = 0;
     }
+  };
+
+  const message = (text) => {
+    const el = $('message');
+    el.textContent = text;
+    el.hidden = false;
+    messageUntil = performance.now() + Math.max(15 / speed, 10) * 1000;
   };
 
   // ------------------------------------------------------------------ breathing, voice, tones
@@ -296,17 +168,16 @@
   const ball = () => $('ball');
   const syncBall = () => {
     const el = ball();
-    const f = frame(now());
+    const f = PB.frame(P, now(), rules);
     el.style.transform = '';
-    if (!f.breathCue || P.status !== 'playing') {
+    if (f.breath === null || P.status !== 'playing') {
       el.style.transitionDuration = '0.6s';
       el.classList.remove('in');
-      el.classList.toggle('still', !f.breathCue);
+      el.classList.toggle('still', f.breath === null);
       return;
     }
     el.classList.remove('still');
-    const left = Math.max(0.05, (f.breathCue.at + f.breathCue.duration - f.x) / speed);
-    el.style.transitionDuration = `${left}s`;
+    el.style.transitionDuration = `${Math.max(0.05, f.breath_left / speed)}s`;
     if (f.breath === 'in') el.classList.add('in');
     else if (f.breath === 'out') el.classList.remove('in');
   };
@@ -317,14 +188,6 @@
     el.style.transform = current;
   };
 
-  const spokenText = (cue) => {
-    if (!SPOKEN.has(cue.kind)) return null;
-    let text = cue.text.split(/\s+/).filter(Boolean).join(' ');
-    if (!text && cue.kind === 'rep' && cue.rep !== null) text = String(cue.rep);
-    return text || null;
-  };
-  const utterance = (cues) => cues.map(spokenText).filter(Boolean)
-    .map((text) => (/[.!?,;:]$/.test(text) ? text : `${text}.`)).join(' ') || null;
   const speech = () => ('speechSynthesis' in window ? window.speechSynthesis : null);
   const say = (text) => {
     const s = speech();
@@ -334,7 +197,10 @@
     u.lang = document.documentElement.lang || 'en';
     s.speak(u);
   };
-  const hush = () => { const s = speech(); if (s) s.cancel(); };
+  const hush = () => {
+    const s = speech();
+    if (s) s.cancel();
+  };
   const tone = (kind) => {
     if (!voice || !audio) return;
     let at = audio.currentTime + 0.01;
@@ -362,45 +228,50 @@
     try {
       if (on && !lock && 'wakeLock' in navigator && document.visibilityState === 'visible') {
         lock = await navigator.wakeLock.request('screen');
-        lock.addEventListener('release', () => { lock = null; });
+        lock.addEventListener('release', () => {
+          lock = null;
+        });
       } else if (!on && lock) {
         const held = lock;
         lock = null;
         await held.release();
       }
-    } catch (e) { /* no wake lock here: the screen may sleep */ }
+    } catch {
+      // no wake lock here: the screen may sleep
+    }
   };
 
   // ------------------------------------------------------------------ the journal
 
-  const send = (kind, extra) => {
-    const t = now();
-    const step = currentStep(t);
-    const event = {
-      id: B.uuid(),
-      kind,
-      at: Math.round(position(t) * 1000) / 1000,
-      step,
-      exercise: step === null ? null : tl.steps[step].exercise,
-      ...extra,
-    };
-    B.enqueue(sessionId, event);
+  // What playback.js says to record (an event, a block's result, the closing event), with an id.
+  const send = (body) => B.enqueue(sessionId, { id: B.uuid(), ...body });
+  // The outputs of a tick or a command, in order: results and events go to the journal (a result
+  // before anything after it is shown: a hold seen released is kept); the cues fired come back.
+  const keep = (outputs, t) => {
+    const fired = [];
+    for (const out of outputs) {
+      if (out.type === 'fired') {
+        fired.push(out);
+        fireLog.push({ at: out.cue.at, kind: out.cue.kind, scheduled: out.scheduled, actual: t });
+        continue;
+      }
+      if (out.type === 'result') outcomes.push(out);
+      // A tingling report asks for new screening answers first, offline too (as the server does).
+      if (out.type === 'event' && out.kind === 'tingling') B.rememberGate(false);
+      send(PB.record(out));
+    }
+    return fired;
   };
-  const record = (results) => results.forEach((r) => {
-    outcomes.push(r);
-    send('step_done', {
-      block: r.block.index, step: r.block.step, exercise: r.block.exercise, status: r.status,
-      actual_seconds: r.seconds, actual_reps: r.reps, reason: r.reason,
-    });
-  });
-  const finalEvent = (kind, extra) => {
+  const finalEvent = (painAfter) => {
     if (finalSent) return;
     finalSent = true;
-    send(kind, extra);
+    send(PB.ending(P, now(), painAfter, rules));
   };
   const showSync = () => {
     const n = B.pending();
-    const text = n ? `${n} event${n === 1 ? '' : 's'} waiting to be sent${navigator.onLine ? '' : ' (offline)'}.` : 'Everything is saved.';
+    const text = n
+      ? `${n} event${n === 1 ? '' : 's'} waiting to be sent${navigator.onLine ? '' : ' (offline)'}.`
+      : 'Everything is saved.';
     setText($('sync'), sessionId ? text : '');
     setText($('after-sync'), text);
   };
@@ -412,154 +283,95 @@
 
   const schedule = () => {
     clearTimeout(timer);
-    if (!P || P.status !== 'playing' || P.next >= tl.cues.length) return;
-    timer = setTimeout(tick, Math.max(0, (due(P.next) - now()) * 1000));
+    const due = P ? PB.nextDue(P) : null;
+    if (due === null) return;
+    timer = setTimeout(tick, Math.max(0, (due - now()) * 1000));
   };
   function tick() {
     const t = now();
-    const { fired, results } = tickState(t);
-    record(results);
-    fired.forEach((f) => fireLog.push({ at: f.cue.at, kind: f.cue.kind, scheduled: f.scheduled, actual: t }));
+    const ticked = PB.tick(P, t);
+    P = ticked.state;
+    const fired = keep(ticked.outputs, t);
     if (fired.length) {
-      const fresh = fired.filter((f) => t - f.scheduled <= SPEECH_STALE).map((f) => f.cue);
-      say(utterance(fresh));
-      fired.forEach((f) => { if (TONES[f.cue.kind] && t - f.scheduled <= SPEECH_STALE) tone(TONES[f.cue.kind]); });
-      if (fired.some((f) => BREATH_KINDS.has(f.cue.kind) || f.cue.kind === 'release')) syncBall();
+      const fresh = fired.filter((f) => t - f.scheduled <= speechStale);
+      const cues = fresh.map((f) => f.cue);
+      say(PB.utterance(cues, rules));
+      for (const f of fresh) {
+        const kind = PB.toneFor(f.cue, rules);
+        if (kind) tone(kind);
+      }
+      const breaths = rules.playback.breaths;
+      if (fired.some((f) => Object.hasOwn(breaths, f.cue.kind) || f.cue.kind === 'release')) syncBall();
       render();
     }
-    if (P.status === 'finished') { finish('finished'); return; }
+    if (PB.over(P)) {
+      finish('');
+      return;
+    }
     schedule();
   }
 
-  const message = (text) => {
-    const el = $('message');
-    el.textContent = text;
-    el.hidden = false;
-    messageUntil = performance.now() + Math.max(15 / speed, 10) * 1000;
-  };
-
-  const play = () => {
+  const play = (timeline) => {
     $('before').hidden = true;
     $('playing').hidden = false;
     showVoice();
     $('exercise').focus();
     // The clock starts once the screen is ready, so the first cue is on time.
-    P = { anchor: now(), next: 0, status: 'playing', pausedAt: null, reported: new Set() };
+    P = PB.start(timeline, now(), speed);
     showSync();
     wake(true);
     painter = setInterval(render, 100);
     tick();
   };
 
-  const commands = {
-    toggle() { if (P.status === 'paused') commands.resume(); else commands.pause(); },
-    pause() {
-      if (P.status !== 'playing') return;
-      P.status = 'paused';
-      P.pausedAt = now();
-      hush();
+  // One of the person's commands, through playback.js (what the terminal player does too).
+  const run = (kind, value = null) => {
+    if (!P || ended) return;
+    const before = P.status;
+    const outcome = PB.command(P, { kind, value }, now(), baseline, rules);
+    P = outcome.state;
+    if (outcome.hush) hush();
+    keep(outcome.outputs, now());
+    if (PB.over(P)) {
+      finish(outcome.message);
+      return;
+    }
+    if (before === 'playing' && P.status === 'paused') {
       freezeBall();
-      send('pause');
-      clearTimeout(timer);
       wake(false);
-    },
-    resume() {
-      if (P.status !== 'paused') return;
-      const t = now();
-      P.anchor += t - P.pausedAt;
-      P.pausedAt = null;
-      P.status = 'playing';
-      send('resume');
+    } else if (outcome.hush || before !== P.status) {
       syncBall();
-      wake(true);
-      schedule();
-    },
-    skip() {
-      if (over()) return;
-      send('skip');
-      hush();
-      record(skipState(now(), 'skipped', null));
-      syncBall();
-      schedule();
-    },
-    back() {
-      if (over()) return;
-      send('back');
-      hush();
-      backState(now());
-      syncBall();
-      schedule();
-    },
-    quit() {
-      if (over()) return;
-      hush();
-      record(stopState(now(), false, 'stopped by you'));
-      finish('stopped');
-    },
-    report(kind, value) {
-      if (over()) return;
-      send(kind, kind === 'pain' ? { value } : {});
-      if (kind === 'tingling') B.rememberGate(false); // screen again first, offline too
-      const v = verdict(kind, value);
-      const t = now();
-      if (v.action === 'stop_session') {
-        hush();
-        record(stopState(t, true, v.reason));
-        finish('safety', `Stopped for your safety (${v.reason}). ${v.advice}`);
-      } else if (v.action === 'skip_stretch') {
-        if (currentStep(t) === null) {
-          message(`Noted: ${v.reason}. Rest until the next stretch starts.`);
-          return;
-        }
-        hush();
-        record(skipState(t, 'pain_skip', v.reason));
-        message(`Skipped (${v.reason}). ${v.advice}`);
-        syncBall();
-        schedule();
-      } else {
-        message(`Noted: ${v.reason}.`);
-      }
-    },
-  };
-  const run = (name, ...args) => { if (P && !ended) { commands[name](...args); render(); } };
-
-  // The pain guard, with the server's rules (core/safety.py's check_pain).
-  const verdict = (kind, value) => {
-    const act = (action, reason) => ({
-      action,
-      reason,
-      advice: action === 'stop_session' ? rules.stop_advice : (action === 'skip_stretch' ? rules.skip_advice : ''),
-    });
-    if (kind === 'tingling') return act(rules.tingling, 'tingling or numbness');
-    if (kind === 'sharp') return act(rules.sharp, 'sharp pain');
-    if (value >= rules.stop_at) return act('stop_session', `pain ${value}/10`);
-    if (value >= baseline + rules.skip_rise) return act('skip_stretch', `pain ${value}/10, up from ${baseline}`);
-    return act('continue', `pain ${value}/10`);
+    }
+    if (before === 'paused' && P.status === 'playing') wake(true);
+    schedule();
+    if (outcome.message) message(outcome.message);
+    render();
   };
 
-  const finish = (how, advice) => {
+  const finish = (said) => {
     if (ended) return;
-    ended = how;
+    ended = P.status;
     clearTimeout(timer);
     clearInterval(painter);
     wake(false);
     render();
     $('playing').hidden = true;
     $('after').hidden = false;
+    const blocks = P.timeline.blocks.length;
     const done = outcomes.filter((r) => r.status === 'done').length;
-    const skipped = outcomes.filter((r) => r.status !== 'done');
-    const title = { finished: 'Well done', stopped: 'Session stopped', safety: 'Stopped for your safety' }[how];
-    setText($('after-title'), title);
-    const summary = [`${done} of ${tl.blocks.length} holds and sets done.`];
-    const painSkips = [...new Set(skipped.filter((r) => r.status === 'pain_skip')
-      .map((r) => nameOf(tl.steps[r.block.step])))];
+    setText($('after-title'), TITLES[ended] || TITLES.stopped);
+    const summary = [`${done} of ${blocks} holds and sets done.`];
+    const painSkips = [
+      ...new Set(outcomes.filter((r) => r.status === 'pain_skip').map((r) => stepName(r.block.step))),
+    ];
     if (painSkips.length) summary.push(`Skipped for pain: ${painSkips.join(', ')}.`);
     setText($('after-summary'), summary.join(' '));
-    if (how === 'safety') {
+    if (ended === 'safety_stopped') {
+      // Stopped for safety: the advice, and no more questions (as the terminal player).
       const alert = $('after-alert');
-      alert.textContent = advice;
+      alert.textContent = said;
       alert.hidden = false;
-      finalEvent('stop', { reason: 'safety' });
+      finalEvent(null);
       $('after-form').hidden = true;
       $('saved').hidden = false;
     }
@@ -567,9 +379,7 @@
   };
 
   const afterPain = (value) => {
-    const extra = value === null ? {} : { value };
-    if (ended === 'finished') finalEvent('complete', extra);
-    else finalEvent('stop', { ...extra, reason: 'quit' });
+    finalEvent(value);
     $('after-form').hidden = true;
     $('saved').hidden = false;
     showSync();
@@ -594,7 +404,10 @@
   $('before-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const chosen = document.querySelector('input[name="pain-before"]:checked');
-    if (!chosen) { failStart(null, 'Choose how much your back hurts now, from 0 to 10.'); return; }
+    if (!chosen) {
+      failStart(null, 'Choose how much your back hurts now, from 0 to 10.');
+      return;
+    }
     baseline = Number(chosen.value);
     // Sound may only start from a tap: make the audio context and wake speech now.
     if (voice && !audio && (window.AudioContext || window.webkitAudioContext)) {
@@ -603,12 +416,20 @@
     const button = event.submitter || $('start');
     button.disabled = true;
     try {
-      try { await rulesReady; } catch (e) {
+      try {
+        await rulesReady;
+      } catch {
         failStart(null, 'The safety rules could not be loaded: check the connection and try again.');
         return;
       }
       const uid = B.uuid(); // the server answers the same session however often this is sent
-      const body = { routine: routineId, pain_before: baseline, plan, uid, started_at: new Date().toISOString() };
+      const body = {
+        routine: routineId,
+        pain_before: baseline,
+        plan,
+        uid,
+        started_at: new Date().toISOString(),
+      };
       let response;
       try {
         response = await fetch('/api/v1/sessions', {
@@ -617,34 +438,44 @@
           headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': B.csrf() },
           body: JSON.stringify(body),
         });
-      } catch (e) {
+      } catch {
         // Offline: play the cached timeline; the start waits in the outbox before its events.
         if (plan || !cachedTimeline) {
-          failStart(null, 'You are offline, and this session was not loaded before: starting it needs the network.');
+          failStart(
+            null,
+            'You are offline, and this session was not loaded before: starting it needs the network.',
+          );
         } else if (!B.gateAllowsOffline()) {
-          failStart({ href: '/screening', text: 'Answer the safety questions' },
-            'You are offline, and this phone has not seen your safety questions cleared in the last day: starting needs the network.');
+          failStart(
+            { href: '/screening', text: 'Answer the safety questions' },
+            'You are offline, and this phone has not seen your safety questions cleared in the last day: starting needs the network.',
+          );
         } else {
           sessionId = uid;
           B.enqueueStart(body);
-          tl = cachedTimeline;
-          ats = tl.cues.map((c) => c.at);
-          play();
+          play(cachedTimeline);
         }
         return;
       }
-      if (response.status === 401) { window.location.assign('/signin'); return; }
-      const data = await response.json().catch(() => ({}));
-      if (response.status === 409) {
-        failStart({ href: '/screening', text: 'Answer the safety questions' }, data.detail || 'Not starting.');
+      if (response.status === 401) {
+        window.location.assign('/signin');
         return;
       }
-      if (!response.ok) { failStart(null, data.detail ? String(data.detail) : 'The session could not start. Try again.'); return; }
+      const data = await response.json().catch(() => ({}));
+      if (response.status === 409) {
+        failStart(
+          { href: '/screening', text: 'Answer the safety questions' },
+          data.detail || 'Not starting.',
+        );
+        return;
+      }
+      if (!response.ok) {
+        failStart(null, data.detail ? String(data.detail) : 'The session could not start. Try again.');
+        return;
+      }
       sessionId = data.id;
-      tl = data.timeline;
-      ats = tl.cues.map((c) => c.at);
-      keepFigures(tl);
-      play();
+      keepFigures(data.timeline);
+      play(data.timeline);
     } finally {
       button.disabled = false;
     }
@@ -654,13 +485,15 @@
 
   const painDialog = $('pain-dialog');
   const quitDialog = $('quit-dialog');
-  const open = (dialog) => { if (!dialog.open) dialog.showModal(); };
+  const open = (dialog) => {
+    if (!dialog.open) dialog.showModal();
+  };
   $('pause').addEventListener('click', () => run('toggle'));
   $('skip').addEventListener('click', () => run('skip'));
   $('back').addEventListener('click', () => run('back'));
   $('pain').addEventListener('click', () => open(painDialog));
-  $('sharp').addEventListener('click', () => run('report', 'sharp'));
-  $('tingling').addEventListener('click', () => run('report', 'tingling'));
+  $('sharp').addEventListener('click', () => run('sharp'));
+  $('tingling').addEventListener('click', () => run('tingling'));
   $('quit').addEventListener('click', () => open(quitDialog));
   $('voice').addEventListener('click', () => {
     voice = !voice;
@@ -673,7 +506,7 @@
     const button = event.target.closest('button');
     if (!button) return;
     painDialog.close();
-    if (button.dataset.pain !== undefined) run('report', 'pain', Number(button.dataset.pain));
+    if (button.dataset.pain !== undefined) run('pain', Number(button.dataset.pain));
   });
   quitDialog.addEventListener('click', (event) => {
     const button = event.target.closest('button');
@@ -688,20 +521,26 @@
   });
   $('after-skip').addEventListener('click', () => afterPain(null));
 
-  const KEYS = { ' ': 'toggle', n: 'skip', ArrowRight: 'skip', b: 'back', ArrowLeft: 'back' };
+  const KEYS = {
+    ' ': 'toggle',
+    n: 'skip',
+    ArrowRight: 'skip',
+    b: 'back',
+    ArrowLeft: 'back',
+    s: 'sharp',
+    t: 'tingling',
+  };
+  const DIALOGS = { p: painDialog, q: quitDialog };
   document.addEventListener('keydown', (event) => {
     if (!P || ended || event.altKey || event.ctrlKey || event.metaKey) return;
     if (painDialog.open || quitDialog.open) return;
     const target = event.target;
-    const typing = target.closest && target.closest('input, textarea, select');
-    const onControl = target.closest && target.closest('button, a, summary');
+    const typing = target.closest?.('input, textarea, select');
+    const onControl = target.closest?.('button, a, summary');
     if (typing || (onControl && (event.key === ' ' || event.key === 'Enter'))) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-    if (KEYS[key]) run(KEYS[key]);
-    else if (key === 'p') open(painDialog);
-    else if (key === 's') run('report', 'sharp');
-    else if (key === 't') run('report', 'tingling');
-    else if (key === 'q') open(quitDialog);
+    if (Object.hasOwn(KEYS, key)) run(KEYS[key]);
+    else if (Object.hasOwn(DIALOGS, key)) open(DIALOGS[key]);
     else return;
     event.preventDefault();
   });
@@ -714,17 +553,26 @@
     }
   });
   window.addEventListener('beforeunload', (event) => {
-    if (P && !ended) { event.preventDefault(); event.returnValue = ''; }
+    if (P && !ended) {
+      event.preventDefault();
+      event.returnValue = '';
+    }
   });
   window.addEventListener('pagehide', () => {
     // Leaving without answering the last question: the session still ends in the journal.
     if (ended && !finalSent) afterPain(null);
   });
 
-  // A window for tests and debugging: read-only numbers, and the voice policy's port.
+  // A window for tests and debugging: read-only numbers, and the voice policy (with the rules
+  // served; `ready` settles once they are here).
   root.player = {
-    state: () => (P ? { status: P.status, position: position(now()), session: sessionId, ended } : null),
+    state: () =>
+      P ? { status: P.status, position: PB.position(P, now()), session: sessionId, ended } : null,
     fired: () => fireLog.slice(),
-    utterance,
+    utterance: (cues) => {
+      if (!rules) throw new Error('the rules are not loaded yet: await player.ready');
+      return PB.utterance(cues, rules);
+    },
+    ready: rulesReady,
   };
 })();

@@ -5,7 +5,9 @@
 // queues session events itself and sends them again when online.
 'use strict';
 const CACHE = 'bedstretch-__VERSION__';
-const SHELL = ['app.css', 'app.js', 'player.js'].map((name) => `/static/${name}?v=__VERSION__`);
+const SHELL = ['app.css', 'app.js', 'playback.js', 'player.js'].map(
+  (name) => `/static/${name}?v=__VERSION__`,
+);
 const KEEP = [
   /^\/static\//,
   /^\/play\//,
@@ -16,12 +18,18 @@ const KEEP = [
 ];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
-    caches.keys()
+    caches
+      .keys()
       .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );

@@ -1,0 +1,5 @@
+import sys
+
+from bedstretch.cli import main
+
+sys.exit(main())
