@@ -318,3 +318,25 @@ def test_a_missing_content_directory_is_one_line_and_exit_2(run: Run, tmp_path: 
     result = run("--content", str(tmp_path / "nope"), "exercises")
     assert result.code == 2
     assert result.err == f"{tmp_path / 'nope'}: content directory does not exist\n"
+
+
+def test_every_command_lives_in_the_module_the_group_names() -> None:
+    import importlib
+
+    from bedstretch.cli.root import COMMANDS, cli
+
+    for module in set(COMMANDS.values()):
+        importlib.import_module(f"bedstretch.cli.{module}")
+    assert set(cli.commands) == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        assert cli.commands[name].callback.__module__ == f"bedstretch.cli.{module}"  # type: ignore[union-attr]
+
+
+def test_the_version_imports_no_command_and_no_content() -> None:
+    code = (
+        "import sys; from bedstretch.cli import main; main(['--version']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('bedstretch.cli.', "
+        "'bedstretch.catalog', 'bedstretch.services'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "['bedstretch.cli.root']"

@@ -12,6 +12,7 @@ start; rich, SQLAlchemy and matplotlib only inside the commands that need them.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -21,11 +22,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from bedstretch import __version__
-from bedstretch.catalog import Catalog, ContentError, load_catalog, user_content_dir
 from bedstretch.core.errors import BedstretchError, Invalid, exit_code
 from bedstretch.player.clock import local_now
 
 if TYPE_CHECKING:
+    from bedstretch.catalog import Catalog
     from bedstretch.journal import Journal
 
 EXIT_USAGE = 2
@@ -61,6 +62,8 @@ def fail(message: str) -> NoReturn:
 
 def report(error: BedstretchError) -> int:
     """Print ``error`` as the command line shows errors; its exit status."""
+    from bedstretch.catalog import ContentError
+
     if isinstance(error, ContentError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -88,6 +91,8 @@ class State:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
+            from bedstretch.catalog import load_catalog, user_content_dir
+
             self._catalog = load_catalog(user_content_dir(self.content))
         return self._catalog
 
@@ -110,8 +115,43 @@ class State:
 
 pass_state = click.make_pass_decorator(State)
 
+# Each command's module: imported only when the command runs (or help lists them all), so
+# `bedstretch --version` pays for click and nothing else.
+COMMANDS = {
+    "exercises": "content",
+    "show": "content",
+    "gallery": "content",
+    "routines": "content",
+    "timeline": "content",
+    "plan": "plans",
+    "start": "sessions",
+    "screen": "sessions",
+    "history": "sessions",
+    "checkin": "progress",
+    "progress": "progress",
+    "export": "exchange",
+    "import": "exchange",
+    "remind": "exchange",
+    "serve": "web",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class Commands(click.Group):
+    """A group whose commands live in modules of this package, loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is not None and name not in self.commands:
+            importlib.import_module(f"bedstretch.cli.{module}")  # registers its commands
+        return self.commands.get(name)
+
+
+@click.group(
+    cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(
     __version__, "-V", "--version", prog_name="bedstretch", message="%(prog)s %(version)s"
 )

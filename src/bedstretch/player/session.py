@@ -86,14 +86,14 @@ def _line_number(line: str | None, option: str) -> int | None:
 def run_start(
     catalog: Catalog,
     title: str,
-    open_journal: Callable[[], Journal],
+    opener: Callable[[], Journal],
     resolve: Callable[[Journal], SessionRoutine],
     options: StartOptions,
     screen_now: Callable[[Journal], None],
     out: IO[str] = sys.stdout,
     clock: Clock | None = None,
 ) -> int:
-    """Run a whole session; returns the exit status. ``open_journal`` opens the journal (after
+    """Run a whole session; returns the exit status. ``opener`` opens the journal (after
     the first frame is drawn); ``resolve`` builds the routine from it (exercises left out after
     trouble, dose levels); ``screen_now`` runs the interactive screening when one is due on a
     terminal."""
@@ -107,7 +107,7 @@ def run_start(
             view = LineView(out)
             out.write(f"bedstretch: {title}\n")
             out.flush()
-        journal = stack.enter_context(open_journal())
+        journal = stack.enter_context(opener())
         sessions.reap(journal, local_now())
         _check_screening(journal, options, terminal, view, screen_now)
         chosen = resolve(journal)
