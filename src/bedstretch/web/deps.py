@@ -25,24 +25,37 @@ from bedstretch.web import auth
 READS = ("GET", "HEAD", "OPTIONS")
 
 
-def shared_journal(request: Request) -> Journal:
+# Dependencies that only read the app's state are ``async``: FastAPI runs them in the event loop,
+# where a plain ``def`` would cost each request a hop to the thread pool (the busiest calls
+# are milliseconds long, and the hops are a good part of that).
+
+
+def _shared(request: Request) -> Journal:
     journal: Journal = request.app.state.journal
     return journal
 
 
-def now(request: Request) -> datetime:
-    """The app's clock (aware, local time): ``create_app(clock=...)`` sets it."""
+def _now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def catalog(request: Request) -> Catalog:
+async def shared_journal(request: Request) -> Journal:
+    return _shared(request)
+
+
+async def now(request: Request) -> datetime:
+    """The app's clock (aware, local time): ``create_app(clock=...)`` sets it."""
+    return _now(request)
+
+
+async def catalog(request: Request) -> Catalog:
     found: Catalog = request.app.state.catalog
     return found
 
 
 def api_user(request: Request) -> int:
-    journal, when = shared_journal(request), now(request)
+    journal, when = _shared(request), _now(request)
     user = auth.bearer_user(request, journal, when)
     if user is not None:
         return user
@@ -56,19 +69,19 @@ def api_user(request: Request) -> int:
 
 def api_journal(request: Request) -> Journal:
     """The API asker's own journal (one dependency: one hop to the thread pool, not two)."""
-    return shared_journal(request).for_user(api_user(request))
+    return _shared(request).for_user(api_user(request))
 
 
 def page_user(request: Request) -> int | None:
     """The signed-in person of a page request, or None."""
-    return auth.cookie_user(request, shared_journal(request), now(request))
+    return auth.cookie_user(request, _shared(request), _now(request))
 
 
 def page_journal(request: Request) -> Journal:
     user = page_user(request)
     if user is None:
         raise Unauthenticated("Sign in first.")
-    return shared_journal(request).for_user(user)
+    return _shared(request).for_user(user)
 
 
 Now = Annotated[datetime, Depends(now)]
