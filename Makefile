@@ -21,14 +21,14 @@ export UV_COMPILE_BYTECODE := 1
 # npm is missing, nodejs and npm (Biome, the JavaScript linter, comes from the npm registry).
 DEBIAN_PACKAGES := espeak-ng chromium
 
-.PHONY: run test system bench docs golden lock clean
+.PHONY: run test system bench docs golden lock audit clean
 
 run: system $(VENV)/.synced
 	$(BIN)/bedstretch start
 
 test: system $(VENV)/.synced $(NODE_MODULES)
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIOME) ci src/bedstretch/web/static tests/golden
 	$(BIN)/python -m bedstretch.clidoc --check docs/cli.md
@@ -85,6 +85,19 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 lock: $(UV)
 	$(UV) lock
+
+# Known vulnerabilities in what uv.lock and package-lock.json pin (docs/security.md). Not part of
+# `make test`: an advisory published tomorrow must not fail a build at random. Where to look:
+#   make audit                      the OSV service (needs the internet)
+#   make audit OSV="PyPI.zip npm.zip"  OSV databases copied to disk (no network at all)
+#   make audit AUDIT=--pypi         PyPI's JSON API (covers packages pinned at their latest release)
+OSV ?=
+AUDIT ?= $(foreach db,$(OSV),--osv $(db))
+audit: $(VENV)/.synced
+	@$(UV) export --frozen --all-extras --all-groups --no-hashes --no-emit-project \
+	  --format requirements-txt --quiet -o $(VENV)/audit-requirements.txt
+	$(BIN)/python tools/audit.py --requirements $(VENV)/audit-requirements.txt \
+	  --npm-lock package-lock.json $(AUDIT)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -75,8 +75,16 @@ function request()
   else
     retries = retries + 1
   end
-  local kind = (posted % 2 == 0) and "pause" or "resume"
-  local body = '{"id":"' .. pending_id .. '","kind":"' .. kind .. '","at":' .. posted .. "}"
+  -- a third are a block's result (a step_done: the event and its step in one transaction),
+  -- the rest pause and resume (one statement), as a session's events roughly are
+  local body
+  if posted % 3 == 0 then
+    body = '{"id":"' .. pending_id .. '","kind":"step_done","at":' .. posted
+      .. ',"block":' .. (posted % 6) .. ',"status":"done","actual_seconds":20}'
+  else
+    local kind = (posted % 2 == 0) and "pause" or "resume"
+    body = '{"id":"' .. pending_id .. '","kind":"' .. kind .. '","at":' .. posted .. "}"
+  end
   return wrk.format("POST", event_path, headers, body)
 end
 

@@ -4,7 +4,8 @@ Starts the real server (uvicorn, several workers) on a loopback port with a new 
 database and signs up one account per client, each with a running session (argon2 makes that
 slow on purpose; it is not timed). Then wrk (Debian's package: C, one thread per client, so the
 clients cost the two cores little) runs benchmarks/web_load.lua: every client POSTs events with
-fresh UUIDs, a fifth of them twice, and GETs its progress after every fourth event, waiting
+fresh UUIDs (a third of them a block's result, `step_done`: the event and its step in one
+transaction), a fifth of them twice, and GETs its progress after every fourth event, waiting
 --interval seconds between requests (a phone's player sends an event when something happens,
 not in a tight loop). Afterwards the events stored are counted in the database: each one
 acknowledged must be there exactly once.
@@ -58,7 +59,9 @@ def wait_up(base: str, seconds: float = 30) -> None:
 
 async def account(base: str, n: int, gate: asyncio.Semaphore) -> tuple[str, int]:
     """Sign up, sign in, screen and start a session: (token, session id)."""
-    async with gate, httpx.AsyncClient(base_url=base, timeout=120) as http:
+    # each account from its own loopback address: sign-ups are limited to 10 an hour per address
+    transport = httpx.AsyncHTTPTransport(local_address=f"127.0.{n // 200 + 1}.{n % 200 + 1}")
+    async with gate, httpx.AsyncClient(base_url=base, timeout=120, transport=transport) as http:
         email, password = f"load{n}-{secrets.token_hex(3)}@example.org", "a long enough password"
         login = {"email": email, "password": password}
         (await http.post("/api/v1/users", json=login)).raise_for_status()
@@ -93,9 +96,12 @@ def count_events(database: str, acknowledged: set[str]) -> None:
     """Every acknowledged event stored exactly once? Counted in the database itself."""
     with psycopg.connect(f"{SERVER}/{database}") as connection:
         stored = [row[0] for row in connection.execute("SELECT id FROM events")]
+        done = connection.execute("SELECT count(*) FROM events WHERE kind = 'step_done'").fetchone()
+        steps = connection.execute("SELECT count(*) FROM steps").fetchone()
     print(
         f"events acknowledged {len(acknowledged)}, rows stored {len(stored)}: "
-        f"lost {len(acknowledged - set(stored))}, stored twice {len(stored) - len(set(stored))}"
+        f"lost {len(acknowledged - set(stored))}, stored twice {len(stored) - len(set(stored))}; "
+        f"step_done events {done[0] if done else 0}, steps {steps[0] if steps else 0}"
     )
 
 

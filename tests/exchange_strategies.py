@@ -20,7 +20,7 @@ from bedstretch.core.records import (
     StepRecord,
     StepStatus,
 )
-from bedstretch.core.safety import Level
+from bedstretch.core.safety import QUESTION_IDS, Level
 from bedstretch.journal import Journal
 
 ZONES = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
@@ -93,7 +93,7 @@ def journals(draw: st.DrawFn, *, max_sessions: int = 4) -> Records:
             taken_at=draw(moments),
             outcome=draw(st.sampled_from(list(Level))).value,
             reasons=tuple(draw(st.lists(slugs, max_size=3))),
-            answers=draw(st.dictionaries(slugs, st.booleans(), max_size=4)),
+            answers=draw(st.dictionaries(st.sampled_from(QUESTION_IDS), st.booleans(), max_size=4)),
             age=draw(st.floats(0, 130, allow_nan=False)),
             cleared_at=draw(st.none() | moments),
         )

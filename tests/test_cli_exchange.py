@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import icalendar
 import pytest
 
 from bedstretch.core.records import EventKind, SessionStatus, StepStatus
+from bedstretch.core.safety import QUESTION_IDS
 from bedstretch.journal import open_journal
 from tests.conftest import Result
 from tests.journal.builders import T0, at, event, start, step
@@ -287,3 +290,254 @@ def test_remind_with_a_bad_time_or_day_is_one_line(
 
 def test_remind_needs_a_file(run: Run) -> None:
     assert "--ics" in one_line_error(run("remind", "--at", "07:00"))
+
+
+# --------------------------------------------------------------------------- files that broke import
+
+
+def history(run: Run, db: str) -> str:
+    result = run("--db", db, "history", "--json")
+    assert result.code == 0, result.err
+    return result.out
+
+
+def refused_file(run: Run, db: str, file: Path | str) -> str:
+    """Import ``file``: one line on standard error, exit 2, and the journal as it was."""
+    before, exported_before = history(run, db), journal_content(run, db)
+    line = one_line_error(run("--db", db, "import", str(file)))
+    assert line.startswith("bedstretch: ")
+    assert history(run, db) == before
+    assert journal_content(run, db) == exported_before
+    return line
+
+
+def new_sessions(data: dict[str, Any]) -> dict[str, Any]:
+    """The export with fresh uids and event ids: every session would be imported."""
+    for n, session in enumerate(data["sessions"]):
+        session["uid"] = f"a1a1a1a1-0000-4000-8000-{n:012d}"
+        for m, each in enumerate(session["events"]):
+            each["id"] = f"b2b2b2b2-{n:04d}-4000-8000-{m:012d}"
+    return data
+
+
+def test_json_nested_100000_deep_is_one_line(run: Run, db: str, tmp_path: Path) -> None:
+    file = tmp_path / "deep.json"
+    file.write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested too deeply" in refused_file(run, db, file)
+
+
+@pytest.mark.parametrize("depth", [100, 5_000])
+def test_a_snapshot_nested_deep_is_one_line(run: Run, db: str, tmp_path: Path, depth: int) -> None:
+    data = new_sessions(exported(run, db))
+    text = json.dumps(data)
+    nested = '{"a": ' * depth + "1" + "}" * depth  # json.dumps itself cannot write it this deep
+    text = text.replace('"snapshot": {', f'"snapshot": {{"deep": {nested}, ', 1)
+    file = tmp_path / "deep-snapshot.json"
+    file.write_text(text)
+    line = refused_file(run, db, file)
+    if depth == 100:  # readable JSON: the parser names the snapshot
+        assert "sessions[0].snapshot.deep" in line
+        assert "nested more than 64 levels deep" in line
+    else:  # too deep for the JSON reader itself
+        assert "nested too deeply" in line
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("routine_name",), "Morning \ud800"),
+        (("steps", 0, "reason"), "\udcff"),
+        (("routine",), "a\x00b"),
+    ],
+)
+def test_a_lone_surrogate_or_a_nul_in_a_string_is_one_line(
+    run: Run, db: str, tmp_path: Path, where: tuple[Any, ...], value: str
+) -> None:
+    data = new_sessions(exported(run, db))
+    target: Any = data["sessions"][0]
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    file = tmp_path / "surrogate.json"
+    file.write_text(json.dumps(data))  # ensure_ascii: "\ud800" and "\u0000" as escapes
+    assert (
+        "\\ud800" in file.read_text()
+        or "\\udcff" in file.read_text()
+        or "\\u0000" in file.read_text()
+    )
+    line = refused_file(run, db, file)
+    assert (
+        ".".join(["sessions[0]", *(f"[{k}]" if isinstance(k, int) else k for k in where)]).replace(
+            ".[", "["
+        )
+        in line
+    )
+    assert "lone surrogate" in line or "NUL" in line
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d["sessions"][0]["steps"][0].update(block=2**70), "sessions[0].steps[0].block: must be at most 2147483647"),
+        (lambda d: d["sessions"][0]["steps"][0].update(set=-1), "sessions[0].steps[0].set: must be at least 0"),
+        (lambda d: d["sessions"][0]["events"][0].update(id="event-1"), "sessions[0].events[0].id: must be a UUID"),
+        (lambda d: d["screenings"][0]["answers"].update(mood=True), "screenings[0].answers: 'mood' is not a screening question"),
+        (lambda d: d["screenings"][0].update(age=10**400), "screenings[0].age: must be a number 0-150"),
+    ],
+)  # fmt: skip
+def test_a_value_the_journal_cannot_hold_is_named_and_nothing_changes(
+    run: Run, db: str, tmp_path: Path, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    data = new_sessions(exported(run, db))
+    data["screenings"][0]["uid"] = "c3c3c3c3-0000-4000-8000-000000000001"
+    data["screenings"][0]["answers"] = {"bladder": False}
+    change(data)
+    file = tmp_path / "bad.json"
+    file.write_text(json.dumps(data))
+    assert words in refused_file(run, db, file)
+
+
+def test_a_number_of_5000_digits_is_one_line(run: Run, db: str, tmp_path: Path) -> None:
+    file = tmp_path / "digits.json"
+    file.write_text('{"format": "bedstretch-journal", "version": ' + "9" * 5000 + "}")
+    assert "number too long" in refused_file(run, db, file)
+
+
+def test_dev_zero_is_too_large_not_out_of_memory(run: Run, db: str) -> None:
+    """The real program, with its memory capped at 2 GB: reading without a limit would fill
+    the machine's memory (a test that did so in-process would take the test run with it)."""
+    import resource
+    import subprocess
+    import sys
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    before = history(run, db)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("bedstretch")), "--db", db, "import", "/dev/zero"],
+        capture_output=True, text=True, timeout=120, preexec_fn=capped, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr[-2000:]
+    assert done.stderr == (
+        "bedstretch: /dev/zero: too large for a bedstretch export (more than 64 MB)\n"
+    )
+    assert history(run, db) == before
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MB filesystem (tmpfs) mounted for the test: writes fail with ENOSPC when full.
+    Mounting needs root (as on the project's machines and CI); elsewhere the tests skip."""
+    import shutil
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0 or not shutil.which("umount"):
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk: Path) -> None:
+    """Write zeros until the filesystem says it is full."""
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with pytest.raises(OSError, match="No space left") as full:  # noqa: PT012
+            while True:
+                os.write(fd, b"\0" * 65536)
+    finally:
+        os.close(fd)
+    assert full.value.errno == errno.ENOSPC
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["checkin", "--pain", "4"],
+        ["start", "quick", "--speed", "60", "--no-voice", "--no-input", "--pain-before", "2"],
+    ],
+)
+def test_a_full_disk_is_one_clear_line_and_the_journal_is_unchanged(
+    run: Run, db: str, small_disk: Path, tmp_path: Path, command: list[str]
+) -> None:
+    import shutil
+    import sqlite3
+
+    path = small_disk / "journal.sqlite3"
+    shutil.copy(db.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({**dict.fromkeys(QUESTION_IDS, False), "age": 40}))
+    assert run("--db", url, "screen", "--answers", str(answers)).code == 0  # start may start
+    before, exported_before = history(run, url), journal_content(run, url)
+    # another reader keeps the journal's shared memory file in place, as a running server or
+    # player would; then nothing but the write itself needs space
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        reader.execute("SELECT count(*) FROM sessions").fetchone()
+        fill(small_disk)
+        result = run("--db", url, *command)
+    finally:
+        reader.close()
+    assert result.code == 2, result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert "Traceback" not in result.err
+    assert lines[0] == (
+        f"bedstretch: journal at {url}: the disk is full: free some space, then try again"
+    )
+    (small_disk / "filler").unlink()
+    assert history(run, url) == before
+    assert journal_content(run, url) == exported_before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["checkin", "--pain", "4"],
+        ["start", "quick", "--speed", "60", "--no-voice", "--no-input", "--pain-before", "2"],
+    ],
+)
+def test_a_write_the_system_refuses_is_one_line_anywhere(
+    run: Run, db: str, tmp_path: Path, command: list[str]
+) -> None:
+    """Without root (no filesystem to mount): the real program under a file size limit of one
+    byte (RLIMIT_FSIZE, SIGXFSZ ignored), so every write to the journal fails with EFBIG. SQLite
+    calls that a disk I/O error; the line says what may be wrong."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({**dict.fromkeys(QUESTION_IDS, False), "age": 40}))
+    assert run("--db", db, "screen", "--answers", str(answers)).code == 0
+    before, exported_before = history(run, db), journal_content(run, db)
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))
+
+    exe = str(Path(sys.executable).with_name("bedstretch"))
+    done = subprocess.run(
+        [exe, "--db", db, *command], capture_output=True, text=True, timeout=120,
+        preexec_fn=limited, check=False, env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr[-2000:]
+    assert lines[0].startswith("bedstretch: ")
+    assert lines[0].endswith("disk I/O error (the disk may be full or failing)")
+    assert history(run, db) == before
+    assert journal_content(run, db) == exported_before

@@ -360,6 +360,87 @@ def test_an_event_id_twice_in_one_document_is_refused() -> None:
     assert caught.value.path == "sessions[1].events[0].id"
 
 
+def _nested(depth: int) -> dict[str, Any]:
+    """A snapshot whose ``routine`` is ``depth`` objects deep (the snapshot itself is level 1)."""
+    inner: dict[str, Any] = {}
+    for _ in range(depth - 2):
+        inner = {"a": inner}
+    return {**SNAPSHOT, "routine": inner}
+
+
+# What the journal could not store (or a database would refuse, or the driver would crash on),
+# refused by its path before anything is written (issue 11, item 6).
+UNSTORABLE = [
+    (_set(["sessions", 0, "events", 0, "id"], "not-a-uuid"), "sessions[0].events[0].id", "must be a UUID"),
+    (_set(["sessions", 0, "events", 0, "id"], "7c6a3e8e3f7c4d3e8a5e1b2c3d4e0001"), "sessions[0].events[0].id", "must be a UUID"),
+    (_set(["screenings", 0, "answers", "favourite_colour"], True), "screenings[0].answers", "'favourite_colour' is not a screening question"),
+    (_set(["sessions", 0, "steps", 0, "block"], 2**70), "sessions[0].steps[0].block", "at most 2147483647"),
+    (_set(["sessions", 0, "steps", 0, "step"], 2**31), "sessions[0].steps[0].step", "at most 2147483647"),
+    (_set(["sessions", 0, "steps", 0, "set"], -1), "sessions[0].steps[0].set", "at least 0"),
+    (_set(["sessions", 0, "steps", 0, "actual_reps"], 2**63), "sessions[0].steps[0].actual_reps", "at most"),
+    (_set(["sessions", 0, "steps", 0, "target_seconds"], -(2**70)), "sessions[0].steps[0].target_seconds", "at least 0"),
+    (_set(["sessions", 0, "events", 0, "step"], 2**40), "sessions[0].events[0].step", "at most"),
+    (_set(["sessions", 0, "snapshot", "blocks", 0, "index"], 2**40), "sessions[0].snapshot.blocks[0].index", "at most"),
+    (_set(["sessions", 0, "snapshot", "blocks", 0, "index"], 2**70), "sessions[0].snapshot.blocks[0].index", "64 bits"),
+    (_set(["sessions", 0, "snapshot", "blocks", 0, "set"], -3), "sessions[0].snapshot.blocks[0].set", "at least 0"),
+    (_set(["version"], 2**70), "version", "at most"),
+    (_set(["screenings", 0, "age"], 10**400), "screenings[0].age", "number 0-150"),
+    (_set(["screenings", 0, "age"], float("inf")), "screenings[0].age", "number 0-150"),
+    (_set(["sessions", 0, "events", 0, "at"], float("nan")), "sessions[0].events[0].at", "number 0-"),
+    (_set(["sessions", 0, "events", 0, "at"], float("-inf")), "sessions[0].events[0].at", "number 0-"),
+    (_set(["sessions", 0, "snapshot", "total_seconds"], float("inf")), "sessions[0].snapshot.total_seconds", "finite"),
+    (_set(["sessions", 0, "snapshot", "routine", "pace"], float("nan")), "sessions[0].snapshot.routine.pace", "finite"),
+    (_set(["sessions", 0, "snapshot", "total_seconds"], 2**64), "sessions[0].snapshot.total_seconds", "64 bits"),
+    (_set(["sessions", 0, "routine_name"], "Morning \ud800"), "sessions[0].routine_name", "lone surrogate"),
+    (_set(["sessions", 0, "steps", 0, "reason"], "\udcff"), "sessions[0].steps[0].reason", "lone surrogate"),
+    (_set(["sessions", 0, "events", 0, "exercise"], "cat\x00cow"), "sessions[0].events[0].exercise", "NUL"),
+    (_set(["rescreen_requests", 0, "reason"], "tingling\x00"), "rescreen_requests[0].reason", "NUL"),
+    (_set(["screenings", 0, "reasons"], ["night\ud800"]), "screenings[0].reasons[0]", "lone surrogate"),
+    (_set(["screenings", 0, "answers"], {"\ud800": True}), "screenings[0].answers", "lone surrogate"),
+    (_set(["sessions", 0, "snapshot", "routine", "name"], "\ud83d"), "sessions[0].snapshot.routine.name", "lone surrogate"),
+    (_set(["sessions", 0, "snapshot", "routine", "a\x00b"], 1), "sessions[0].snapshot.routine", "NUL"),
+    (_set(["sessions", 0, "snapshot"], _nested(65)), "sessions[0].snapshot.routine" + ".a" * 63, "nested more than 64 levels"),
+    (_set(["sessions", 0, "snapshot", "blocks"], [[[[]]]] * 2 + [_nested(70)]), "sessions[0].snapshot.blocks[2].routine" + ".a" * 61, "nested more than 64"),
+    (_set(["sessions", 0, "status"], "x" * 10_000), "sessions[0].status", "..."),
+    (_set(["exported_at"], "2025-" * 1000), "exported_at", "at most 64 characters"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "path", "message"), UNSTORABLE)
+def test_what_the_journal_cannot_store_is_refused_by_its_path(
+    change: Any, path: str, message: str
+) -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_document(broken(change))
+    assert caught.value.path == path
+    assert message in caught.value.message
+    line = str(caught.value)
+    assert "\n" not in line
+    assert len(line) < 600
+    line.encode("utf-8")  # printable: nothing of the input that has no UTF-8 is repeated
+
+
+def test_a_snapshot_64_levels_deep_is_read() -> None:
+    doc = document()
+    doc["sessions"][0]["snapshot"] = _nested(64)
+    assert parse_document(doc).sessions[0].snapshot == _nested(64)
+
+
+def test_an_event_id_in_capitals_is_read_in_its_usual_form() -> None:
+    doc = document()
+    doc["sessions"][0]["events"][0]["id"] = "7C6A3E8E-3F7C-4D3E-8A5E-1B2C3D4E0001"
+    assert parse_document(doc).sessions[0].events[0].id == "7c6a3e8e-3f7c-4d3e-8a5e-1b2c3d4e0001"
+
+
+def test_the_largest_integers_the_journal_holds_are_read() -> None:
+    doc = document()
+    doc["sessions"][0]["steps"][0]["block"] = 2**31 - 1
+    doc["sessions"][0]["snapshot"] = {**SNAPSHOT, "total_seconds": 2**63 - 1}
+    session = parse_document(doc).sessions[0]
+    assert session.steps[0].block == 2**31 - 1
+    assert session.snapshot["total_seconds"] == 2**63 - 1
+
+
 # --------------------------------------------------------------------------- counts
 
 

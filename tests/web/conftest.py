@@ -36,19 +36,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(url: str, tmp: Path) -> Iterator[str]:
-    """`bedstretch serve --db URL` on a free loopback port; yields its base URL."""
+def serve(url: str, tmp: Path, *options: str, pid: list[int] | None = None) -> Iterator[str]:
+    """`bedstretch serve --db URL [options]` on a free loopback port; yields its base URL (and
+    puts the server's process id in ``pid``, when given)."""
     port = free_port()
     log = (tmp / f"serve-{port}.log").open("w+")
     env = {**os.environ, "HOME": str(tmp)}
     env.pop("BEDSTRETCH_CONTENT", None)
     process = subprocess.Popen(
-        [EXE, "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [EXE, "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    if pid is not None:
+        pid.append(process.pid)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -27,7 +27,7 @@ SIGNED_IN_PAGES = {
     "screening": "/screening",
     "settings": "/settings",
 }
-SIGNED_OUT_PAGES = {"signin": "/signin", "signup": "/signup"}
+SIGNED_OUT_PAGES = {"signin": "/signin", "signup": "/signup", "reset-used": "/reset?token=used"}
 MIN_TARGET = 48  # CSS pixels, each way
 
 AUDIT = """() => {

@@ -94,7 +94,7 @@ def main_flow(phone: Phone) -> None:
         headers={"X-CSRF-Token": csrf(phone)},
     )
     assert answer.status == 200
-    assert answer.json() == {"stored": False}
+    assert answer.json() == {"stored": False, "applied": False, "detail": None}
     assert len(session(phone, found[0]["id"])["events"]) == len(ids)
 
     # History shows it once.

@@ -39,5 +39,5 @@ def test_an_event_id_used_by_someone_else_changes_nothing_of_theirs(alice: User,
     shared = {"id": str(uuid.uuid4()), "kind": "complete", "value": 1}
     alice.post(f"/api/v1/sessions/{mine}/events", shared)
     again = bob.post(f"/api/v1/sessions/{theirs}/events", shared)
-    assert again.json() == {"stored": False}
+    assert again.json() == {"stored": False, "applied": False, "detail": None}
     assert bob.get(f"/api/v1/sessions/{theirs}").json()["status"] == "running"

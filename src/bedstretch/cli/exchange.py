@@ -10,6 +10,9 @@ import click
 from bedstretch.cli.root import State, cli, fail, local_now, pass_state
 from bedstretch.services import exchange as exchange_service
 
+# The largest file `import` reads: a journal of ten years of daily sessions is a few tens of MB.
+MAX_IMPORT = 64 * 1024 * 1024
+
 
 def _write(out: str, data: str | bytes) -> None:
     try:
@@ -86,11 +89,20 @@ def import_command(state: State, file: str) -> None:
 
     name = "standard input" if file == "-" else file
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_IMPORT + 1)
+        else:
+            with open(file, "rb") as opened:
+                data = opened.read(MAX_IMPORT + 1)  # /dev/zero, or a disk image, never ends
     except OSError as error:
         fail(f"FILE: cannot read {file}: {error.strerror or error}")
+    if len(data) > MAX_IMPORT:
+        fail(f"{name}: too large for a bedstretch export (more than {MAX_IMPORT >> 20} MB)")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{name}: not a bedstretch export (not UTF-8 text)")
+    del data
     with state.journal() as journal:
         try:
             counts = exchange_service.import_text(journal, text)

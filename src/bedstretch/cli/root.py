@@ -47,6 +47,7 @@ NAMES = {
     "peg": "--peg",
     "pain_before": "--pain-before",
     "answers": "--answers",
+    "email": "EMAIL",
 }
 HINTS = {  # where to look, for a name that was not found
     "exercise": "see `bedstretch exercises`",
@@ -133,6 +134,7 @@ COMMANDS = {
     "import": "exchange",
     "remind": "exchange",
     "serve": "web",
+    "account": "accounts",
 }
 
 

@@ -29,7 +29,7 @@ from bedstretch.core.records import (
     StepRecord,
     StepStatus,
 )
-from bedstretch.core.safety import Level
+from bedstretch.core.safety import QUESTION_IDS, Level
 
 __all__ = [
     "FORMAT",
@@ -54,6 +54,16 @@ UID_LENGTH = 36
 NAME_LENGTH = 100
 TITLE_LENGTH = 200
 SIDE_LENGTH = 20
+MOMENT_LENGTH = 64  # an ISO 8601 time is 20-35 characters
+# The journal's integer columns are 32-bit on PostgreSQL (SQLite holds 64 bits): anything larger
+# is refused here, by its path, not by the database (or the driver: OverflowError on SQLite).
+INT_MAX = 2**31 - 1
+# A snapshot is any JSON object, stored as JSON: no deeper than this, and only what every
+# database's JSON holds (finite numbers, 64-bit integers, text without NUL or lone surrogates).
+SNAPSHOT_DEPTH = 64
+JSON_INT = 2**63 - 1
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +273,15 @@ def _kind(value: object) -> str:
     return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
 
 
+def _shown(value: object) -> str:
+    """A value as a message quotes it: repr (NUL, surrogates escaped), at most ~60 characters."""
+    if isinstance(value, str) and len(value) > 50:
+        return repr(value[:47]) + "..."
+    if isinstance(value, list | dict):
+        return _kind(value)
+    return repr(value)
+
+
 def _get(obj: Mapping[str, Any], key: str, path: str) -> Any:
     if key not in obj:
         raise DocumentError(_key(path, key), "missing")
@@ -276,33 +295,47 @@ def _text(value: object, path: str, limit: int | None = None, *, empty: bool = F
         raise DocumentError(path, "must not be empty")
     if limit is not None and len(value) > limit:
         raise DocumentError(path, f"must be at most {limit} characters")
+    _checked_characters(value, path)
+    return value
+
+
+def _checked_characters(value: str, path: str) -> None:
+    """No NUL (PostgreSQL cannot store it) and no lone surrogate (no UTF-8 exists for it)."""
     if "\x00" in value:
         raise DocumentError(path, "must not contain a NUL character")
-    return value
+    if not value.isascii() and _SURROGATE.search(value):
+        raise DocumentError(path, "must be valid Unicode text (it has a lone surrogate)")
 
 
 def _optional_text(value: object, path: str, limit: int | None = None) -> str | None:
     return None if value is None else _text(value, path, limit, empty=True)
 
 
-def _integer(value: object, path: str, low: int | None = None, high: int | None = None) -> int:
+def _integer(value: object, path: str, low: int = 0, high: int = INT_MAX) -> int:
+    """A whole number in ``low``-``high`` (by default what the journal's columns hold)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise DocumentError(path, f"must be a whole number, not {_kind(value)}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        span = f"{low}-{high}" if high is not None else f"at least {low}"
-        raise DocumentError(path, f"must be {span}, not {value}")
+    if not low <= value <= high:
+        shown = str(value) if abs(value) < 10**20 else f"a number of {len(str(abs(value)))} digits"
+        if high != INT_MAX:
+            raise DocumentError(path, f"must be {low}-{high}, not {shown}")
+        if value < low:
+            raise DocumentError(path, f"must be at least {low}, not {shown}")
+        raise DocumentError(
+            path, f"must be at most {INT_MAX} (what the journal holds), not {shown}"
+        )
     return value
 
 
-def _optional_integer(
-    value: object, path: str, low: int | None = None, high: int | None = None
-) -> int | None:
+def _optional_integer(value: object, path: str, low: int = 0, high: int = INT_MAX) -> int | None:
     return None if value is None else _integer(value, path, low, high)
 
 
 def _number(value: object, path: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DocumentError(path, f"must be a number, not {_kind(value)}")
+    if isinstance(value, int) and not low <= value <= high:  # float() of a huge one overflows
+        raise DocumentError(path, f"must be a number {low:g}-{high:g}, not {_shown(value)[:30]}")
     number = float(value)
     if not math.isfinite(number) or not low <= number <= high:
         raise DocumentError(path, f"must be a number {low:g}-{high:g}, not {value}")
@@ -310,7 +343,7 @@ def _number(value: object, path: str, low: float, high: float) -> float:
 
 
 def _moment(value: object, path: str) -> datetime:
-    text = _text(value, path)
+    text = _text(value, path, MOMENT_LENGTH)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -325,7 +358,7 @@ def _optional_moment(value: object, path: str) -> datetime | None:
 
 
 def _day(value: object, path: str) -> date:
-    text = _text(value, path)
+    text = _text(value, path, MOMENT_LENGTH)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise DocumentError(path, f"not a date YYYY-MM-DD: {text!r}")
     try:
@@ -337,12 +370,49 @@ def _day(value: object, path: str) -> date:
 def _choice(value: object, path: str, choices: Iterable[str]) -> str:
     allowed = list(choices)
     if value not in allowed:
-        raise DocumentError(path, f"must be one of {', '.join(allowed)}, not {value!r}")
+        raise DocumentError(path, f"must be one of {', '.join(allowed)}, not {_shown(value)}")
     return str(value)
 
 
 def _pain(value: object, path: str) -> int | None:
     return _optional_integer(value, path, 0, 10)
+
+
+def _event_id(value: object, path: str) -> str:
+    """An event's id: a UUID (as the players make them), in its lower-case form."""
+    text = _text(value, path, UID_LENGTH)
+    if not _UUID.fullmatch(text):
+        raise DocumentError(
+            path, f"must be a UUID (like 7c6a3e8e-3f7c-4d3e-8a5e-1b2c3d4e0001), not {text!r}"
+        )
+    return text.lower()
+
+
+def _json(value: object, path: str, depth: int = 0) -> None:
+    """Any JSON value that every journal's database stores as it is: objects and lists no deeper
+    than SNAPSHOT_DEPTH, finite numbers, 64-bit integers, text without NUL or lone surrogates."""
+    if isinstance(value, str):
+        _checked_characters(value, path)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not -JSON_INT - 1 <= value <= JSON_INT:
+            raise DocumentError(path, "must be a number that fits in 64 bits")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise DocumentError(path, f"must be a finite number, not {value}")
+    elif isinstance(value, dict | list):
+        if depth >= SNAPSHOT_DEPTH:
+            raise DocumentError(path, f"nested more than {SNAPSHOT_DEPTH} levels deep")
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                _json(item, f"{path}[{i}]", depth + 1)
+            return
+        for key, item in value.items():
+            _checked_characters(key, path)
+            _json(item, _key(path, key if len(key) <= 40 else key[:37] + "..."), depth + 1)
+    else:
+        raise DocumentError(path, f"must be JSON, not {_kind(value)}")
 
 
 def _unique(uid: str, seen: set[str], path: str) -> str:
@@ -357,6 +427,11 @@ def _screening(value: object, path: str, seen: set[str]) -> ScreeningRecord:
     answers = _object(_get(obj, "answers", path), _key(path, "answers"))
     for question, answer in answers.items():
         _text(question, _key(path, "answers"), NAME_LENGTH)
+        if question not in QUESTION_IDS:
+            raise DocumentError(
+                _key(path, "answers"),
+                f"{question!r} is not a screening question (known: {', '.join(QUESTION_IDS)})",
+            )
         if not isinstance(answer, bool):
             where = _key(path, f"answers.{question}")
             raise DocumentError(where, f"must be true or false, not {_kind(answer)}")
@@ -384,6 +459,7 @@ _BLOCK_FIELDS = ("index", "step", "exercise", "variant", "side", "set", "target_
 def _snapshot(value: object, path: str) -> Mapping[str, Any]:
     """The routine as played: any object; its ``blocks`` (if any) must be what history reads."""
     snapshot = _object(value, path)
+    _json(snapshot, path)
     if "blocks" not in snapshot:
         return snapshot
     blocks_path = _key(path, "blocks")
@@ -435,7 +511,7 @@ def _event(value: object, path: str, seen: set[str]) -> EventRecord:
         return _key(path, name)
 
     return EventRecord(
-        id=_unique(_text(get("id"), at("id"), UID_LENGTH), seen, at("id")),
+        id=_unique(_event_id(get("id"), at("id")), seen, at("id")),
         kind=EventKind(_choice(get("kind"), at("kind"), EventKind)),
         at=_number(get("at"), at("at"), 0, 1e9),
         created_at=_moment(get("created_at"), at("created_at")),
@@ -533,7 +609,7 @@ def parse_document(data: object) -> Batch:
         raise DocumentError("format", "missing: not a bedstretch journal export")
     if doc["format"] != FORMAT:
         raise DocumentError(
-            "format", f"{doc['format']!r} is not a bedstretch journal export ({FORMAT!r})"
+            "format", f"{_shown(doc['format'])} is not a bedstretch journal export ({FORMAT!r})"
         )
     version = _integer(_get(doc, "version", ""), "version", 1)
     if version > VERSION:

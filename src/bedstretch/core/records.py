@@ -43,6 +43,9 @@ class EventKind(StrEnum):
     COMPLETE = "complete"
 
 
+OPEN = frozenset({SessionStatus.RUNNING, SessionStatus.INTERRUPTED})  # may still change
+
+
 def ending_status(kind: EventKind, reason: str | None) -> SessionStatus:
     """The status a closing event gives a session: ``complete``, or ``stop`` (reason "safety":
     the pain guard stopped it; anything else: the person quit)."""
@@ -131,6 +134,28 @@ class EventRecord:
         }
 
 
+class Applied(StrEnum):
+    """What storing an event did."""
+
+    APPLIED = "applied"  # stored, and what it means is in the journal with it
+    ENDED = "ended"  # stored for the record; the session had ended, so it changed nothing
+    DUPLICATE = "duplicate"  # an event with this id was stored before: nothing changed
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What an event changes besides itself, written in the same transaction as the event:
+    a block's result, the session's end, a request to screen again."""
+
+    step: StepRecord | None = None
+    finish: SessionStatus | None = None  # with the event's value as the pain after
+    rescreen: str | None = None  # the reason
+
+    @property
+    def none(self) -> bool:
+        return self.step is None and self.finish is None and self.rescreen is None
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
     id: int
@@ -191,6 +216,7 @@ class CheckinRecord:
 class TokenKind(StrEnum):
     API = "api"  # a bearer token for API clients
     WEB = "web"  # a browser's session cookie (with its CSRF token)
+    RESET = "reset"  # a one-time password reset link, issued by the server's owner (1 hour)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,12 @@ from bedstretch.journal.liveness import pid_alive
 from bedstretch.journal.urls import DEFAULT_URL_ENV, default_url, resolve_url
 
 if TYPE_CHECKING:
-    from bedstretch.journal.accounts import email_attempt_key, hash_token, normalize_email
+    from bedstretch.journal.accounts import (
+        email_attempt_key,
+        hash_token,
+        normalize_email,
+        pair_attempt_key,
+    )
     from bedstretch.journal.facade import Journal
     from bedstretch.journal.migrate import HEAD, MIGRATIONS, alembic_config, open_journal
 
@@ -45,6 +50,7 @@ __all__ = [
     "hash_token",
     "normalize_email",
     "open_journal",
+    "pair_attempt_key",
     "pid_alive",
     "resolve_url",
 ]
@@ -59,6 +65,7 @@ _LAZY = {
     "email_attempt_key": "bedstretch.journal.accounts",
     "hash_token": "bedstretch.journal.accounts",
     "normalize_email": "bedstretch.journal.accounts",
+    "pair_attempt_key": "bedstretch.journal.accounts",
 }
 
 

@@ -1,4 +1,4 @@
-"""Accounts of the web app, their sign-in tokens, and failed sign-in attempts.
+"""Accounts of the web app, their sign-in (and reset) tokens, and sign-in and sign-up attempts.
 
 Not scoped: whichever person's view is asked, these see every account.
 """
@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,15 +19,24 @@ from bedstretch.core.records import TokenKind, TokenRecord
 from bedstretch.journal.base import Base, new_id
 from bedstretch.journal.schema import auth_tokens, login_attempts, to_utc, users
 
-__all__ = ["Accounts", "email_attempt_key", "hash_token", "normalize_email"]
+__all__ = [
+    "Accounts",
+    "AttemptClaim",
+    "email_attempt_key",
+    "hash_token",
+    "normalize_email",
+    "pair_attempt_key",
+]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _KEY_LENGTH = 400  # login_attempts.key
 
 
 def normalize_email(email: str) -> str:
-    """An email as stored and looked up: trimmed and lower-cased."""
-    return email.strip().lower()
+    """An email as stored and looked up: trimmed, Unicode NFC, lower-cased (NFC again: lower-casing
+    can decompose a character), so that "é" typed as one code point or as e + accent is one
+    account."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email.strip()).lower())
 
 
 def hash_token(secret: str) -> str:
@@ -32,9 +44,19 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _email_hash(email: str) -> str:
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+
+
 def email_attempt_key(email: str) -> str:
     """The ``login_attempts`` key of an account: ``email:<sha256 of the normalised email>``."""
-    return "email:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    return "email:" + _email_hash(email)
+
+
+def pair_attempt_key(email: str, address: str) -> str:
+    """The key of an account tried from one address: ``pair:<sha256 of the email>:<address>``
+    (``address`` as the sign-in limits count it, an IP or an IPv6 /64)."""
+    return f"pair:{_email_hash(email)}:{address}"
 
 
 def _token_hash(value: str) -> str:
@@ -52,6 +74,24 @@ def _attempt_key(key: str) -> str:
     if "@" in key:
         raise Invalid("an attempt key holds no email: use email_attempt_key(email)", field="key")
     return key
+
+
+def _lock_id(key: str) -> int:
+    """A PostgreSQL advisory lock id (a signed 64-bit number) for an attempt key."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptClaim:
+    """What ``claim_attempt`` decided: ``granted`` with the ids of the rows it recorded, or
+    refused (nothing recorded) with ``free_at``, when the fullest key has room again."""
+
+    granted: bool
+    ids: tuple[int, ...] = ()
+    free_at: datetime | None = None
 
 
 _LIVE_TOKEN = sa.select(
@@ -94,6 +134,17 @@ class Accounts(Base):
             ).first()
         return None if row is None else (int(row.id), str(row.password_hash))
 
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        """Store a new password hash for the account (an unknown id: NotFound)."""
+        if not password_hash:
+            raise Invalid("a user needs a password hash", field="password_hash")
+        with self._write() as connection:
+            result = connection.execute(
+                sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+            )
+        if result.rowcount == 0:
+            raise NotFound(f"no user {user_id} in the journal")
+
     def user_email(self, user_id: int) -> str | None:
         with self._read() as connection:
             email = connection.execute(
@@ -104,7 +155,8 @@ class Accounts(Base):
     def delete_user(self, user_id: int) -> None:
         """Delete an account and everything of it: tokens, sessions with their steps and events,
         screenings, check-ins, rescreen requests, exercise restores (ON DELETE CASCADE), and its
-        failed sign-ins. An unknown id changes nothing."""
+        sign-in attempts (per account, and per account and address). An unknown id changes
+        nothing."""
         with self._write() as connection:
             email = connection.execute(
                 sa.select(users.c.email).where(users.c.id == user_id)
@@ -113,7 +165,12 @@ class Accounts(Base):
                 return
             connection.execute(sa.delete(users).where(users.c.id == user_id))
             connection.execute(
-                sa.delete(login_attempts).where(login_attempts.c.key == email_attempt_key(email))
+                sa.delete(login_attempts).where(
+                    sa.or_(
+                        login_attempts.c.key == email_attempt_key(email),
+                        login_attempts.c.key.startswith(f"pair:{_email_hash(email)}:"),
+                    )
+                )
             )
 
     # ----------------------------------------------------------------------- sign-in tokens
@@ -164,6 +221,35 @@ class Accounts(Base):
         with self._write() as connection:
             connection.execute(sa.delete(auth_tokens).where(auth_tokens.c.token_hash == token_hash))
 
+    def take_token(self, token_hash: str, kind: TokenKind | str, now: datetime) -> int | None:
+        """Use up a one-time token: the user id of the live token of ``kind`` with this hash,
+        deleted in the same transaction (a second use, or two at once, finds nothing)."""
+        with self._write() as connection:
+            user_id = connection.execute(
+                sa.delete(auth_tokens)
+                .where(
+                    auth_tokens.c.token_hash == token_hash,
+                    auth_tokens.c.kind == TokenKind(kind).value,
+                    auth_tokens.c.expires_at > to_utc(now),
+                )
+                .returning(auth_tokens.c.user_id)
+            ).scalar()
+        return None if user_id is None else int(user_id)
+
+    def delete_user_tokens(
+        self, user_id: int, *, keep: str | None = None, kinds: Sequence[TokenKind] = ()
+    ) -> int:
+        """Sign an account out everywhere: delete its tokens (only those of ``kinds`` when
+        given), but the one whose hash is ``keep``; how many went."""
+        where = [auth_tokens.c.user_id == user_id]
+        if keep is not None:
+            where.append(auth_tokens.c.token_hash != keep)
+        if kinds:
+            where.append(auth_tokens.c.kind.in_([TokenKind(k).value for k in kinds]))
+        with self._write() as connection:
+            result = connection.execute(sa.delete(auth_tokens).where(*where))
+        return int(result.rowcount)
+
     def delete_expired_tokens(self, now: datetime) -> int:
         """Housekeeping: delete tokens expired at ``now``; how many went."""
         with self._write() as connection:
@@ -191,6 +277,58 @@ class Accounts(Base):
             connection.execute(
                 sa.insert(login_attempts).values(key=_attempt_key(key), at=to_utc(at))
             )
+
+    def claim_attempt(
+        self, limits: Sequence[tuple[str, int, datetime]], at: datetime
+    ) -> AttemptClaim:
+        """Count and record one attempt atomically, before it is checked (a password verified).
+
+        ``limits``: (key, most, since) each: refused when any key already has ``most`` rows at
+        or after ``since`` (then nothing is recorded); otherwise one row per key is recorded at
+        ``at`` and their ids returned (``forget_attempts`` takes them back after a success).
+        The count and the insert are one write transaction that concurrent claims on the same
+        keys wait for: SQLite's BEGIN IMMEDIATE serialises writers, and on PostgreSQL the
+        transaction holds an advisory lock per key (taken in one order: no deadlock). So 30
+        claims at once under a limit of 5 grant exactly 5."""
+        keys = [_attempt_key(key) for key, _, _ in limits]
+        if not keys:
+            return AttemptClaim(granted=True)
+        table = login_attempts
+        window = sa.or_(
+            *(sa.and_(table.c.key == key, table.c.at >= to_utc(since)) for key, _, since in limits)
+        )
+        with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                for lock in sorted({_lock_id(key) for key in keys}):
+                    connection.execute(_LOCK, {"key": lock})
+            counted = connection.execute(
+                sa.select(table.c.key, sa.func.count(), sa.func.min(table.c.at))
+                .where(window)
+                .group_by(table.c.key)
+            ).all()
+            found = {str(row[0]): (int(row[1]), row[2]) for row in counted}
+            free_at = None
+            for key, most, since in limits:
+                count, oldest = found.get(key, (0, None))
+                if count >= most:
+                    again = at if oldest is None else oldest + (at - since)
+                    free_at = again if free_at is None else max(free_at, again)
+            if free_at is not None:
+                return AttemptClaim(granted=False, free_at=free_at)
+            ids = connection.execute(
+                sa.insert(table).returning(table.c.id),
+                [{"key": key, "at": to_utc(at)} for key in keys],
+            ).scalars()
+            return AttemptClaim(granted=True, ids=tuple(int(i) for i in ids))
+
+    def forget_attempts(self, ids: Sequence[int] = (), keys: Sequence[str] = ()) -> None:
+        """Take back the rows ``ids`` (an attempt that succeeded) and every row under ``keys``
+        (the failures a success clears), in one transaction."""
+        with self._write() as connection:
+            if ids:
+                connection.execute(sa.delete(login_attempts).where(login_attempts.c.id.in_(ids)))
+            if keys:
+                connection.execute(sa.delete(login_attempts).where(login_attempts.c.key.in_(keys)))
 
     def clear_attempts(self, key: str) -> None:
         """Forget the failed sign-ins under ``key`` (after a successful one)."""

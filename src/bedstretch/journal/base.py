@@ -134,11 +134,14 @@ class Base:
     @contextmanager
     def _faults(self) -> Iterator[None]:
         """A database fault inside is JournalError (Unavailable) with its one-line cause; an
-        IntegrityError goes on as it is, for the caller to interpret."""
+        IntegrityError goes on as it is, for the caller to interpret; a value the database
+        cannot hold (a DataError: sending it again can never work) is Invalid."""
         try:
             yield
         except sa.exc.IntegrityError:
             raise
+        except sa.exc.DataError as error:
+            raise Invalid(f"the journal cannot store this value: {first_line(error)}") from None
         except FAULTS as error:
             raise JournalError(f"journal at {shown(self.url)}: {first_line(error)}") from None
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bedstretch.journal import timeouts
 from bedstretch.journal.errors import JournalError, first_line
 from bedstretch.journal.urls import shown
 
@@ -56,11 +57,15 @@ def create_engine(url: str) -> Engine:
             f"unsupported database {backend!r} in {hidden}: the journal lives in SQLite "
             "(sqlite:///PATH) or PostgreSQL (postgresql+psycopg://USER@HOST/DATABASE)"
         )
-    options: dict[str, Any] = {}
+    # No SQL parameter (an email, a password hash, a pain rating) in any error's message: an
+    # error that reaches a log, a traceback or a client names the statement, never the values.
+    options: dict[str, Any] = {"hide_parameters": True}
     if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         # one in-memory database for the Journal's life, shared by every checkout
         options["poolclass"] = sa.pool.StaticPool
         options["connect_args"] = {"check_same_thread": False}
+    if backend == "postgresql":  # a server that stops answering: a fault in seconds
+        options.update(timeouts.engine_options(parsed))
     try:
         engine = sa.create_engine(parsed, **options)
     except ImportError as error:
@@ -92,6 +97,8 @@ def create_engine(url: str) -> Engine:
         sa.event.listen(engine, "begin", _sqlite_begin)
     else:
         _ping_when_idle(engine)
+        if parsed.get_driver_name() == "psycopg":
+            timeouts.bound_answers(engine)
     return engine
 
 
@@ -109,7 +116,8 @@ def _ping_when_idle(engine: Engine) -> None:
         if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
         try:
-            engine.dialect.do_ping(dbapi_connection)
+            with timeouts.answering_within(dbapi_connection, timeouts.PING_WITHIN):
+                engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise sa.exc.DisconnectionError(first_line(error)) from error
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bedstretch.core.errors import Invalid
 from bedstretch.core.exchange import (
     Batch,
     ImportCounts,
@@ -87,6 +88,12 @@ class Exchange(Base):
             ) from None
         except JournalError as error:
             raise JournalError(f"nothing was imported: {error}") from None
+        except (OverflowError, UnicodeError, RecursionError, sa.exc.StatementError) as error:
+            # parse_document refuses what no column can hold; this is the last word if not
+            cause = getattr(error, "orig", None) or error
+            raise Invalid(
+                f"nothing was imported: the journal cannot store a value ({type(cause).__name__})"
+            ) from None
 
 
 # --------------------------------------------------------------------------- export

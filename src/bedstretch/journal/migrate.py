@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bedstretch.journal import timeouts
 from bedstretch.journal.engine import WRITE, create_engine
 from bedstretch.journal.errors import JournalError, first_line
 from bedstretch.journal.facade import Journal
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD", "MIGRATIONS", "alembic_config", "migration_transaction", "open_journal"]
 
-HEAD = "0003"  # the newest migration in migrations/versions (a test holds them together)
+HEAD = "0004"  # the newest migration in migrations/versions (a test holds them together)
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 _MIGRATION_LOCK = 0x62656473747263  # PostgreSQL advisory lock key while migrating ("bedstrc")
@@ -76,8 +77,10 @@ def migration_transaction(connection: Connection) -> Iterator[None]:
         driver.execute("PRAGMA foreign_keys = OFF")
     try:
         connection.execution_options(**{WRITE: True})
-        with connection.begin():
+        # A rebuild (or another process's, waited for) may take long: no time limits here.
+        with timeouts.answering_within(driver, None), connection.begin():
             if not sqlite:
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                 )

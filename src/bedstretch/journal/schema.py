@@ -70,8 +70,8 @@ def instant(value: object) -> datetime:
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
-# Accounts of the web app. ``email`` is stored trimmed and lower-cased; ``password_hash`` is what
-# the web layer's hasher (argon2) made: the journal never sees a password.
+# Accounts of the web app. ``email`` is stored trimmed, in Unicode NFC and lower-cased;
+# ``password_hash`` is what the web layer's hasher (argon2) made: the journal never sees a password.
 users = sa.Table(
     "users",
     metadata,
@@ -93,8 +93,8 @@ def owner() -> sa.Column[int]:
     )
 
 
-# Signed-in clients: API bearer tokens and browser sessions. Only the SHA-256 (hex) of the secret
-# is stored, so a copy of the database signs nobody in.
+# Signed-in clients: API bearer tokens and browser sessions, and one-time password reset links.
+# Only the SHA-256 (hex) of the secret is stored, so a copy of the database signs nobody in.
 auth_tokens = sa.Table(
     "auth_tokens",
     metadata,
@@ -107,15 +107,17 @@ auth_tokens = sa.Table(
         nullable=False,
         index=True,
     ),
-    sa.Column("kind", sa.String(10), nullable=False),  # "api" or "web" (TokenKind)
+    sa.Column("kind", sa.String(10), nullable=False),  # "api", "web" or "reset" (TokenKind)
     sa.Column("csrf", sa.String(64), nullable=True),  # a web session's CSRF token
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
-    sa.CheckConstraint("kind IN ('api', 'web')", name="kind_values"),
+    sa.CheckConstraint("kind IN ('api', 'web', 'reset')", name="kind_values"),
 )
 
-# Failed sign-ins, counted per key ("email:<sha256 of the email>", "addr:<ip>") over a window, in
-# the database so that every worker process sees the same counts. No raw emails here.
+# Sign-in attempts (each recorded before its password is checked; a success removes its rows)
+# and sign-ups, counted per key ("email:<sha256 of the email>", "pair:<sha256 of the email and
+# address>", "addr:<ip>", "signup:<ip>") over a window, in the database so that every worker
+# process sees the same counts. No raw emails here.
 login_attempts = sa.Table(
     "login_attempts",
     metadata,

@@ -12,8 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bedstretch.core.errors import NotFound
+from bedstretch.core.errors import Invalid, NotFound
 from bedstretch.core.records import (
+    OPEN,
+    Applied,
+    Effect,
     EventKind,
     EventRecord,
     SessionRecord,
@@ -23,8 +26,8 @@ from bedstretch.core.records import (
 )
 from bedstretch.journal import rows
 from bedstretch.journal.base import Base, checked_pain
-from bedstretch.journal.errors import JournalError, TakenError
-from bedstretch.journal.schema import events, sessions, steps, to_utc
+from bedstretch.journal.errors import JournalError, TakenError, first_line
+from bedstretch.journal.schema import events, rescreen_requests, sessions, steps, to_utc
 
 __all__ = ["Sessions"]
 
@@ -49,6 +52,48 @@ def _store_event(dialect: str, *, scoped: bool) -> Any:
         .on_conflict_do_nothing(index_elements=[events.c.id])
     )
     return statement.execution_options(preserve_rowcount=True)
+
+
+@functools.cache
+def _insert_event(dialect: str) -> Any:
+    """INSERT one event unless its id is stored (inside a transaction that checked the session)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(events).on_conflict_do_nothing(index_elements=[events.c.id])
+    return statement.execution_options(preserve_rowcount=True)
+
+
+def _event_row(session_id: int, event: EventRecord) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "session_id": session_id,
+        "kind": EventKind(event.kind).value,
+        "at": float(event.at),
+        "created_at": to_utc(event.created_at),
+        "value": event.value,
+        "step": event.step,
+        "exercise": event.exercise,
+    }
+
+
+def _step_row(session_id: int, step: StepRecord) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "block": step.block,
+        "step": step.step,
+        "exercise": step.exercise,
+        "variant": step.variant,
+        "side": step.side,
+        "set_number": step.set,
+        "status": StepStatus(step.status).value,
+        "target_seconds": step.target_seconds,
+        "target_reps": step.target_reps,
+        "actual_seconds": step.actual_seconds,
+        "actual_reps": step.actual_reps,
+        "finished_at": to_utc(step.finished_at),
+        "reason": step.reason,
+    }
 
 
 def _missing(session_id: int) -> NotFound:
@@ -114,22 +159,7 @@ class Sessions(Base):
 
         Another person's session is a missing one: NotFound "no session N in the journal".
         """
-        values = {
-            "session_id": session_id,
-            "block": step.block,
-            "step": step.step,
-            "exercise": step.exercise,
-            "variant": step.variant,
-            "side": step.side,
-            "set_number": step.set,
-            "status": StepStatus(step.status).value,
-            "target_seconds": step.target_seconds,
-            "target_reps": step.target_reps,
-            "actual_seconds": step.actual_seconds,
-            "actual_reps": step.actual_reps,
-            "finished_at": to_utc(step.finished_at),
-            "reason": step.reason,
-        }
+        values = _step_row(session_id, step)
         try:
             with self._write() as connection:
                 if not self._owns(connection, session_id):
@@ -174,6 +204,62 @@ class Sessions(Base):
         if self._event_stored(event.id):
             return False
         raise JournalError(f"event {event.id} could not be stored")
+
+    def apply_event(self, session_id: int, event: EventRecord, effect: Effect) -> Applied:
+        """Store an event and what it changes in ONE transaction: both are there, or neither
+        (a fault, a killed worker, a cut connection between them leaves no event without its
+        effect, so the resend that follows applies both).
+
+        The session's row is locked first (PostgreSQL: FOR UPDATE; SQLite: the write lock), so
+        events of one session are applied one at a time. A session that has ended (completed,
+        stopped, safety stop) keeps a late event for the record but changes nothing, except
+        a request to screen again, which is always kept: safety first. An interrupted session
+        may still be finished by its late events. Another person's session, or none:
+        NotFound; an event id already stored (by anyone): DUPLICATE, nothing changes.
+        """
+        if effect.none:
+            return Applied.APPLIED if self.record_event(session_id, event) else Applied.DUPLICATE
+        row = _event_row(session_id, event)
+        try:
+            return self._apply(session_id, row, event, effect)
+        except sa.exc.IntegrityError as error:  # a value the schema refuses: resending won't help
+            raise Invalid(f"the journal refused this event: {first_line(error)}") from None
+
+    def _apply(
+        self, session_id: int, row: dict[str, Any], event: EventRecord, effect: Effect
+    ) -> Applied:
+        with self._write() as connection:
+            status = connection.execute(
+                sa.select(sessions.c.status)
+                .where(sessions.c.id == session_id, self._mine(sessions))
+                .with_for_update()
+            ).scalar()
+            if status is None:
+                raise _missing(session_id)
+            stored = connection.execute(_insert_event(self._engine.dialect.name), row).rowcount
+            if stored != 1:
+                return Applied.DUPLICATE
+            if effect.rescreen is not None:
+                connection.execute(
+                    sa.insert(rescreen_requests).values(
+                        user_id=self._user_id, at=row["created_at"], reason=effect.rescreen
+                    )
+                )
+            if SessionStatus(status) not in OPEN:
+                return Applied.ENDED
+            if effect.step is not None:
+                connection.execute(sa.insert(steps).values(_step_row(session_id, effect.step)))
+            if effect.finish is not None:
+                connection.execute(
+                    sa.update(sessions)
+                    .where(sessions.c.id == session_id)
+                    .values(
+                        status=SessionStatus(effect.finish).value,
+                        ended_at=row["created_at"],
+                        pain_after=checked_pain(event.value, "pain_after"),
+                    )
+                )
+        return Applied.APPLIED
 
     def _event_stored(self, event_id: str) -> bool:
         with self._read() as connection:

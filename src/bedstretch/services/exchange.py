@@ -96,4 +96,8 @@ def import_text(journal: Journal, text: str) -> ImportCounts:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise Invalid(f"not valid JSON: {error}") from None
+    except RecursionError:  # json.loads gives up about 1,000 levels deep
+        raise Invalid("not a bedstretch export: nested too deeply to read") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise Invalid("not a bedstretch export: it has a number too long to read") from None
     return journal.import_batch(parse_document(data))

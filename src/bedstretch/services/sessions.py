@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from bedstretch.core.errors import Conflict, Invalid, NotFound
 from bedstretch.core.playback import ENDINGS, BlockResult, Event, Status
 from bedstretch.core.records import (
+    Applied,
+    Effect,
     EventKind,
     EventRecord,
     SessionRecord,
@@ -131,11 +133,19 @@ class EventInput:
     actual_seconds: int | None = None
     actual_reps: int | None = None
     reason: str | None = None
+    happened_at: datetime | None = None  # when the player saw it (None: when it arrives)
 
 
-def apply_event(journal: Journal, session_id: int, event: EventInput, now: datetime) -> bool:
-    """Store ``event`` once and apply what it means; False when its id was stored before (then
-    nothing changes). Another person's session, or none: NotFound."""
+def apply_event(journal: Journal, session_id: int, event: EventInput, now: datetime) -> Applied:
+    """Store ``event`` once, with what it means, in one transaction (``Journal.apply_event``).
+
+    ``APPLIED``: stored and applied. ``ENDED``: the session had ended: the event is kept for
+    the record and changes nothing (a tingling report still asks for new screening answers).
+    ``DUPLICATE``: its id was stored before: nothing changes. Another person's session, or
+    none: NotFound. The event keeps the time the player saw it (``happened_at``, kept within
+    7 days before ``now`` and never after it), so a late event says when it happened.
+    """
+    when = happened(event.happened_at, now)
     block = None
     if event.kind is EventKind.STEP_DONE:
         blocks = journal.blocks(session_id)
@@ -148,38 +158,47 @@ def apply_event(journal: Journal, session_id: int, event: EventInput, now: datet
         id=event.id,
         kind=event.kind,
         at=event.at,
-        created_at=now,
+        created_at=when,
         value=event.value,
         step=event.step if block is None else block["step"],
         exercise=event.exercise if block is None else block["exercise"],
     )
-    if not journal.record_event(session_id, record):
-        return False
+    effect = Effect()
     if block is not None and event.status is not None:
-        journal.record_step(
-            session_id,
-            StepRecord(
-                block=block["index"],
-                step=block["step"],
-                exercise=block["exercise"],
-                variant=block["variant"],
-                side=block["side"],
-                set=block["set"],
-                status=event.status,
-                target_seconds=block["target_seconds"],
-                target_reps=block["target_reps"],
-                actual_seconds=min(event.actual_seconds or 0, block["target_seconds"]),
-                actual_reps=event.actual_reps,
-                finished_at=now,
-                reason=event.reason,
-            ),
-        )
+        effect = Effect(step=_step(block, event.status, event, when))
     elif event.kind is EventKind.TINGLING:
-        journal.request_rescreen(now, RESCREEN_REASON)
+        effect = Effect(rescreen=RESCREEN_REASON)
     elif event.kind in (EventKind.COMPLETE, EventKind.STOP):
-        status = ending_status(event.kind, event.reason)
-        journal.finish_session(session_id, status=status, ended_at=now, pain_after=event.value)
-    return True
+        effect = Effect(finish=ending_status(event.kind, event.reason))
+    return journal.apply_event(session_id, record, effect)
+
+
+def happened(sent: datetime | None, now: datetime) -> datetime:
+    """When an event happened: the player's time, kept between 7 days ago and now (a phone's
+    clock may be wrong: its event is kept, at the nearest plausible moment)."""
+    if sent is None or sent.tzinfo is None or sent.utcoffset() is None:
+        return now
+    return max(now - OFFLINE_START_LIMIT, min(sent, now))
+
+
+def _step(
+    block: dict[str, Any], status: StepStatus, event: EventInput, when: datetime
+) -> StepRecord:
+    return StepRecord(
+        block=block["index"],
+        step=block["step"],
+        exercise=block["exercise"],
+        variant=block["variant"],
+        side=block["side"],
+        set=block["set"],
+        status=status,
+        target_seconds=block["target_seconds"],
+        target_reps=block["target_reps"],
+        actual_seconds=min(event.actual_seconds or 0, block["target_seconds"]),
+        actual_reps=event.actual_reps,
+        finished_at=when,
+        reason=event.reason,
+    )
 
 
 def result_event(result: BlockResult) -> EventInput:
@@ -199,7 +218,7 @@ def result_event(result: BlockResult) -> EventInput:
     )
 
 
-def happened(event: Event) -> EventInput:
+def person_event(event: Event) -> EventInput:
     """Something the person did (from the playback core) as the event that records it."""
     return EventInput(
         str(uuid.uuid4()), event.kind, event.at, event.value, event.step, event.exercise
@@ -216,7 +235,7 @@ class Recorder:
         self.now = now
 
     def record(self, output: BlockResult | Event) -> None:
-        event = result_event(output) if isinstance(output, BlockResult) else happened(output)
+        event = result_event(output) if isinstance(output, BlockResult) else person_event(output)
         apply_event(self.journal, self.session_id, event, self.now())
 
 

@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from bedstretch.core.errors import NotFound, Unauthenticated
 from bedstretch.core.exercises import TARGET_AREAS, Position
-from bedstretch.core.records import EventKind, StepStatus, TokenKind
+from bedstretch.core.records import Applied, EventKind, StepStatus, TokenKind
 from bedstretch.core.safety import parse_answers
 from bedstretch.core.serialize import exercise_dict, routine_dict
 from bedstretch.core.timeline import compile_timeline
+from bedstretch.journal import Journal
 from bedstretch.services import (
     accounts,
     checkins,
@@ -33,6 +34,7 @@ from bedstretch.services import (
 from bedstretch.web import auth
 from bedstretch.web.deps import ApiJournal, ApiUser, Content, Now, Shared
 from bedstretch.web.errors import RESPONSES
+from bedstretch.web.fields import Finite, Text
 
 router = APIRouter(prefix="/api/v1", responses=RESPONSES)
 JSON = dict[str, Any]
@@ -44,8 +46,8 @@ Day = date  # a field named "date" would hide the type inside its class
 
 
 class Credentials(BaseModel):
-    email: str = Field(min_length=3, max_length=320, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")
-    password: str = Field(min_length=accounts.MIN_PASSWORD, max_length=accounts.MAX_PASSWORD)
+    email: Text = Field(min_length=3, max_length=320, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")
+    password: Text = Field(min_length=accounts.MIN_PASSWORD, max_length=accounts.MAX_PASSWORD)
 
 
 class Token(BaseModel):
@@ -54,20 +56,73 @@ class Token(BaseModel):
     expires_in: int
 
 
+class PasswordChange(BaseModel):
+    current_password: Text = Field(min_length=1, max_length=accounts.MAX_PASSWORD)
+    new_password: Text = Field(min_length=1, max_length=accounts.MAX_PASSWORD)
+
+
 @router.post("/users", status_code=201, tags=["accounts"])
-def create_user(body: Credentials, journal: Shared, now: Now) -> dict[str, str]:
-    """Create an account. The answer is the same whether or not the email was already known."""
-    return {"email": accounts.sign_up(journal, body.email, body.password, now)}
-
-
-@router.post("/auth/token", tags=["accounts"])
-def token(body: Credentials, request: Request, journal: Shared, now: Now) -> Token:
+async def create_user(
+    body: Credentials, request: Request, journal: Shared, now: Now
+) -> dict[str, str]:
+    """Create an account. The answer is the same whether or not the email was already known.
+    A weak password is refused (422, `field` password); 429 after 10 sign-ups in an hour from
+    one address."""
     address = auth.client_address(request)
-    user = accounts.authenticate(journal, body.email, body.password, address=address, now=now)
+    made = await auth.hashing(
+        request, accounts.sign_up, journal, body.email, body.password, now, address=address
+    )
+    return {"email": made}
+
+
+def _api_token(journal: Journal, email: str, password: str, address: str, now: datetime) -> Token:
+    user = accounts.authenticate(journal, email, password, address=address, now=now)
     if user is None:
         raise Unauthenticated("Email or password is wrong.")
     secret, _ = accounts.new_token(journal, user, TokenKind.API, now)
     return Token(access_token=secret, expires_in=int(accounts.API_TOKEN_LIFE.total_seconds()))
+
+
+@router.post("/auth/token", tags=["accounts"])
+async def token(body: Credentials, request: Request, journal: Shared, now: Now) -> Token:
+    """A bearer token for good credentials (401 otherwise; 429 over the sign-in limits)."""
+    address = auth.client_address(request)
+    return await auth.hashing(request, _api_token, journal, body.email, body.password, address, now)
+
+
+@router.delete("/auth/token", status_code=204, tags=["accounts"])
+def revoke_token(request: Request, journal: Shared, now: Now) -> Response:
+    """Sign out this bearer token: it stops working at once (401 without a live one)."""
+    secret = auth.bearer_secret(request)
+    if secret is None or auth.bearer_user(request, journal, now) is None:
+        raise Unauthenticated("Send the bearer token to sign out.")
+    accounts.sign_out(journal, secret)
+    return Response(status_code=204)
+
+
+@router.delete("/auth/tokens", status_code=204, tags=["accounts"])
+def revoke_all_tokens(request: Request, journal: Shared, user: ApiUser) -> Response:
+    """Sign out everywhere: every API token, browser session and reset link of the account,
+    this one included."""
+    accounts.sign_out_everywhere(journal, user)
+    response = Response(status_code=204)
+    auth.forget_session(response, request)
+    return response
+
+
+@router.post("/users/me/password", status_code=204, tags=["accounts"])
+async def change_password(
+    body: PasswordChange, request: Request, journal: Shared, user: ApiUser, now: Now
+) -> Response:
+    """Change the password (422 naming `current_password` when it is wrong, or `new_password`
+    when it is refused; the sign-in limits apply). Every other token and session of the
+    account is signed out; the one that asked keeps working."""
+    await auth.hashing(
+        request, accounts.change_password, journal, user, body.current_password,
+        body.new_password, address=auth.client_address(request), now=now,
+        keep=auth.used_secret(request),
+    )  # fmt: skip
+    return Response(status_code=204)
 
 
 @router.delete("/users/me", status_code=204, tags=["accounts"])
@@ -86,12 +141,14 @@ def exercise_list(catalog: Content, _: ApiUser) -> list[JSON]:
 
 
 @router.get("/exercises/{exercise_id}", tags=["content"])
-def exercise(exercise_id: str, catalog: Content, _: ApiUser) -> JSON:
+def exercise(exercise_id: Text, catalog: Content, _: ApiUser) -> JSON:
     return exercise_dict(exercises.find(catalog, exercise_id))
 
 
 @router.get("/exercises/{exercise_id}/figure.svg", tags=["content"], response_class=Response)
-def figure(exercise_id: str, catalog: Content, _: ApiUser, variant: str | None = None) -> Response:
+def figure(
+    exercise_id: Text, catalog: Content, _: ApiUser, variant: Text | None = None
+) -> Response:
     from bedstretch.drawing import svg, title
 
     found = exercises.find(catalog, exercise_id)
@@ -102,7 +159,7 @@ def figure(exercise_id: str, catalog: Content, _: ApiUser, variant: str | None =
     return Response(
         svg(drawn, title(found, chosen)),
         media_type="image/svg+xml",
-        headers={"Cache-Control": "public, max-age=3600"},
+        headers={"Cache-Control": "private, max-age=3600"},  # behind a sign-in: no shared caches
     )
 
 
@@ -112,7 +169,7 @@ def routine_list(catalog: Content, _: ApiUser) -> list[JSON]:
 
 
 @router.get("/routines/{routine_id}/timeline", tags=["content"])
-def timeline(routine_id: str, catalog: Content, journal: ApiJournal, now: Now) -> JSON:
+def timeline(routine_id: Text, catalog: Content, journal: ApiJournal, now: Now) -> JSON:
     """The timeline a session of this routine plays for the asker: exercises left out after
     trouble are left out here too, so a phone that starts offline plays what the server keeps."""
     chosen = planning.session_routine(
@@ -122,11 +179,11 @@ def timeline(routine_id: str, catalog: Content, journal: ApiJournal, now: Now) -
 
 
 class PlanRequest(BaseModel):
-    minutes: float | None = Field(default=None, ge=0.5, le=240)
+    minutes: Finite | None = Field(default=None, ge=0.5, le=240)
     positions: list[Position] | None = None
     lying_only: bool = False
-    equipment: list[str] = Field(default_factory=list, max_length=20)
-    exclude: list[str] = Field(default_factory=list, max_length=50)
+    equipment: list[Text] = Field(default_factory=list, max_length=20)
+    exclude: list[Text] = Field(default_factory=list, max_length=50)
     targets: list[Literal[TARGET_AREAS]] = Field(default_factory=list)  # type: ignore[valid-type]
 
     def options(self) -> planning.PlanOptions:
@@ -150,7 +207,7 @@ def plan(body: PlanRequest, catalog: Content, journal: ApiJournal, now: Now) -> 
 
 
 @router.get("/rules", tags=["safety"])
-def rules() -> JSON:
+async def rules() -> JSON:  # async: no database, never waits for the thread pool
     """What a player needs of the core's rules (playback, speech, the pain guard), derived from
     bedstretch.core: players apply these, never copies."""
     from bedstretch.core.rules import player_rules
@@ -159,8 +216,8 @@ def rules() -> JSON:
 
 
 class ScreeningRequest(BaseModel):
-    answers: dict[str, bool]
-    age: float = Field(ge=0, le=130)
+    answers: dict[Text, bool]
+    age: Finite = Field(ge=0, le=130)
     cleared: bool = False
 
 
@@ -171,7 +228,7 @@ def screenings(body: ScreeningRequest, journal: ApiJournal, now: Now) -> JSON:
 
 
 @router.get("/screening-questions", tags=["safety"])
-def screening_questions() -> list[JSON]:
+async def screening_questions() -> list[JSON]:  # async: no database
     return [{"id": q.id, "level": q.level.value, "text": q.text} for q in screening.questions()]
 
 
@@ -189,7 +246,7 @@ def gate(journal: ApiJournal, now: Now) -> JSON:
 
 
 class SessionRequest(BaseModel):
-    routine: str = Field(min_length=1, max_length=100)
+    routine: Text = Field(min_length=1, max_length=100)
     pain_before: int = Field(ge=0, le=10)
     plan: PlanRequest | None = None
     uid: uuid.UUID | None = Field(
@@ -233,27 +290,47 @@ def start_session(
 class EventRequest(BaseModel):
     id: uuid.UUID
     kind: EventKind
-    at: float = Field(default=0.0, ge=0, le=86400)
+    at: Finite = Field(default=0.0, ge=0, le=86400)
     value: int | None = Field(default=None, ge=0, le=10)
     step: int | None = Field(default=None, ge=0, le=10000)
-    exercise: str | None = Field(default=None, max_length=100)
+    exercise: Text | None = Field(default=None, max_length=100)
     block: int | None = Field(default=None, ge=0, le=100000)
     status: Literal["done", "skipped", "pain_skip"] | None = None
     actual_seconds: int | None = Field(default=None, ge=0, le=86400)
     actual_reps: int | None = Field(default=None, ge=0, le=10000)
-    reason: str | None = Field(default=None, max_length=200)
+    reason: Text | None = Field(default=None, max_length=200)
+    created_at: datetime | None = Field(
+        default=None,
+        description="When the player saw it (with a time zone): a late event keeps it. Kept "
+        "between 7 days ago and now. Default: when it arrives.",
+    )
+
+
+class EventAnswer(BaseModel):
+    stored: bool  # this request stored the event (False: its id was stored before)
+    applied: bool  # ... and what it means is in the journal (False: nothing changed)
+    detail: str | None = None
+
+
+ENDED = "The session has ended: the event is kept for the record and changes nothing."
 
 
 @router.post(
     "/sessions/{session_id}/events",
     status_code=201,
     tags=["sessions"],
-    responses={200: {"description": "That event id is already stored: nothing changed."}},
+    responses={
+        200: {
+            "description": "Nothing changed: that event id is stored already (`stored` false), "
+            "or the session has ended (`stored` true, `applied` false)."
+        }
+    },
 )
 def add_event(
     session_id: SessionId, body: EventRequest, journal: ApiJournal, now: Now, response: Response
-) -> JSON:
-    """Store one event; the same event id sent again is stored once (answer 200)."""
+) -> EventAnswer:
+    """Store one event with what it means, in one transaction; the same event id sent again is
+    stored once (answer 200), and an ended session keeps a late event but does not change."""
     event = sessions.EventInput(
         id=str(body.id),
         kind=body.kind,
@@ -266,11 +343,15 @@ def add_event(
         actual_seconds=body.actual_seconds,
         actual_reps=body.actual_reps,
         reason=body.reason,
+        happened_at=body.created_at,
     )
-    if not sessions.apply_event(journal, session_id, event, now):
-        response.status_code = 200
-        return {"stored": False}
-    return {"stored": True}
+    applied = sessions.apply_event(journal, session_id, event, now)
+    if applied is Applied.APPLIED:
+        return EventAnswer(stored=True, applied=True)
+    response.status_code = 200
+    if applied is Applied.ENDED:
+        return EventAnswer(stored=True, applied=False, detail=ENDED)
+    return EventAnswer(stored=False, applied=False)
 
 
 @router.get("/sessions", tags=["sessions"])
@@ -319,8 +400,8 @@ def reminder(
     request: Request,
     now: Now,
     _: ApiUser,
-    at: Annotated[str, Query(pattern=r"^\d{1,2}:\d{2}$")] = "07:30",
-    days: Annotated[str | None, Query(max_length=60)] = None,
+    at: Annotated[Text, Query(pattern=r"^\d{1,2}:\d{2}$")] = "07:30",
+    days: Annotated[Text | None, Query(max_length=60)] = None,
 ) -> Response:
     made = reminders.reminder(at, days or None, now, how=f"open {request.base_url}")
     return Response(made.ics, media_type="text/calendar", headers=_attachment("ics"))

@@ -16,7 +16,6 @@ from datetime import datetime
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +24,10 @@ from bedstretch import __version__
 from bedstretch.catalog import load_catalog, user_content_dir
 from bedstretch.core.errors import BedstretchError, NotFound
 from bedstretch.journal import open_journal
+from bedstretch.services import accounts
 from bedstretch.web import auth, errors
+from bedstretch.web.assets import StaticAssets
+from bedstretch.web.limits import BodyLimit
 from bedstretch.web.templating import STATIC
 
 CSP = (
@@ -54,27 +56,24 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = Request(scope).cookies.get(auth.CSRF_COOKIE)
+        https = scope.get("scheme") == "https"
+        cookie_name = auth.csrf_cookie(https)  # __Host-bedstretch_csrf over HTTPS
+        token = Request(scope).cookies.get(cookie_name)
         csrf = token or secrets.token_urlsafe(24)
         scope.setdefault("state", {})["csrf"] = csrf
         path: str = scope["path"]
-        https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if path.startswith("/api/docs"):  # the interactive docs load their own scripts
-                    headers["Content-Security-Policy"] = (
-                        "default-src 'self' 'unsafe-inline' cdn.jsdelivr.net; img-src 'self' data:"
-                    )
                 if https:
                     headers["Strict-Transport-Security"] = "max-age=31536000"
                 if path.startswith("/api/") and "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
                 if not token:
-                    cookie = f"{auth.CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=lax"
+                    cookie = f"{cookie_name}={csrf}; Path=/; HttpOnly; SameSite=lax"
                     headers.append("set-cookie", cookie + ("; Secure" if https else ""))
             await send(message)
 
@@ -103,7 +102,7 @@ def create_app(
         title="bedstretch",
         version=__version__,
         description="A coach for low-back stretches in and beside bed: the JSON API.",
-        docs_url="/api/docs",
+        docs_url=None,  # /openapi.json is the description: any OpenAPI viewer reads it
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
@@ -111,7 +110,10 @@ def create_app(
     app.state.catalog = load_catalog(user_content_dir(content))
     app.state.journal = journal
     app.state.clock = clock or (lambda: datetime.now().astimezone())
+    accounts.purge(journal, app.state.clock())  # expired tokens, old attempts (then from sign-in)
 
+    app.add_middleware(errors.LastResort)  # innermost: its 500 gets the security headers too
+    app.add_middleware(BodyLimit)  # 413 past 256 KB, counted as the bytes arrive
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # phones download a fifth of the bytes
 
@@ -137,7 +139,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticAssets(STATIC), name="static")  # from memory, in the event loop
     return app
 
 

@@ -3,8 +3,9 @@
 Two ways to be signed in, named for the door that uses them:
 
 - ``ApiJournal``: the API's asker, by bearer token, or by the session cookie plus the CSRF header
-  for anything but a read (the web player's calls).
-- ``PageJournal``: a page's asker, by the session cookie (forms check CSRF themselves).
+  for anything but a read (the web player's calls): the CSRF token stored with that session.
+- ``PageJournal``: a page's asker, by the session cookie (forms check CSRF themselves, against
+  the session's token: ``auth.check_csrf``).
 
 Each is the shared journal scoped to that person: they see only their own records.
 """
@@ -59,7 +60,7 @@ def api_user(request: Request) -> int:
     user = auth.bearer_user(request, journal, when)
     if user is not None:
         return user
-    user = auth.cookie_user(request, journal, when)
+    user = auth.cookie_user(request, journal, when)  # the session, kept for the CSRF check
     if user is None:
         raise Unauthenticated("Sign in, or send a bearer token.")
     if request.method not in READS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -63,7 +64,12 @@ POSITION_JSON = json.dumps({p.value: p.label for p in Position}, separators=(","
 
 
 def _form_csrf(request: Request, csrf: str | None) -> None:
+    """A signed-in form's CSRF token: its session's (auth.check_csrf)."""
     auth.check_csrf(request, csrf)
+
+
+def _message(error: Invalid | RateLimited) -> str:
+    return error.message[:1].upper() + error.message[1:].rstrip(".") + "."
 
 
 def _minutes(seconds: int) -> int:
@@ -77,10 +83,16 @@ def _when(at: datetime) -> str:
 # --------------------------------------------------------------------------- the service worker
 
 
+@lru_cache(maxsize=1)
+def _service_worker() -> str:
+    return (STATIC / "sw.js").read_text(encoding="utf-8").replace("__VERSION__", static_version())
+
+
 @router.get("/sw.js")
-def service_worker() -> Response:
-    """The service worker, from the root so that it covers every page (docs/web.md)."""
-    text = (STATIC / "sw.js").read_text(encoding="utf-8").replace("__VERSION__", static_version())
+async def service_worker() -> Response:
+    """The service worker, from the root so that it covers every page (docs/web.md); async and
+    read once, so it answers while the database (and the thread pool) does not."""
+    text = _service_worker()
     return Response(
         text,
         media_type="text/javascript",
@@ -105,7 +117,7 @@ def signup_page(request: Request) -> Response:
 
 
 @router.post("/signup")
-def signup(
+async def signup(
     request: Request,
     journal: Shared,
     now: Now,
@@ -114,15 +126,21 @@ def signup(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Create the account, then ask to sign in: the answer is the same for a known email."""
-    _form_csrf(request, csrf)
+    auth.check_signed_out_csrf(request, csrf)
     try:
-        address = accounts.sign_up(journal, email, password, now)
-    except Invalid as error:
-        message = error.message[:1].upper() + error.message[1:] + "."
-        return _signed_out(
-            request, "signup.html", "Create an account", status=422, error=message,
+        address = await auth.hashing(
+            request, accounts.sign_up, journal, email, password, now,
+            address=auth.client_address(request),
+        )  # fmt: skip
+    except (Invalid, RateLimited) as error:
+        status = 429 if isinstance(error, RateLimited) else 422
+        page = _signed_out(
+            request, "signup.html", "Create an account", status=status, error=_message(error),
             email=email.strip(),
         )  # fmt: skip
+        if isinstance(error, RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return _signed_out(
         request,
         "signin.html",
@@ -139,14 +157,29 @@ def signin_page(request: Request) -> Response:
         return RedirectResponse("/", status_code=303)
     notices = {
         "out": "You are signed out.",
+        "everywhere": "You are signed out on every device.",
+        "reset": "Your password is changed and every device is signed out: sign in with it.",
         "deleted": "Your account and all its data are deleted.",
     }
     notice = notices.get(request.query_params.get("done", ""))
     return _signed_out(request, "signin.html", "Sign in", notice=notice)
 
 
+def _web_sign_in(
+    request: Request, journal: Journal, email: str, password: str, now: datetime
+) -> Response | None:
+    """The signed-in redirect (with its session cookie), or None for wrong credentials."""
+    address = auth.client_address(request)
+    user = accounts.authenticate(journal, email, password, address=address, now=now)
+    if user is None:
+        return None
+    response = RedirectResponse("/", status_code=303)
+    auth.sign_in(response, request, journal, user, now)
+    return response
+
+
 @router.post("/signin")
-def signin(
+async def signin(
     request: Request,
     journal: Shared,
     now: Now,
@@ -154,33 +187,79 @@ def signin(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
-    _form_csrf(request, csrf)
-    address = auth.client_address(request)
+    auth.check_signed_out_csrf(request, csrf)
     try:
-        user = accounts.authenticate(journal, email, password, address=address, now=now)
+        response = await auth.hashing(request, _web_sign_in, request, journal, email, password, now)
     except RateLimited as error:
         page = _signed_out(
             request, "signin.html", "Sign in", status=429, error=error.message, email=email
         )
         page.headers["Retry-After"] = str(error.retry_after)
         return page
-    if user is None:
+    except Invalid:  # not an email anybody can have (a control character): the usual answer
+        response = None
+    if response is None:
         return _signed_out(
             request, "signin.html", "Sign in", status=401,
             error="Email or password is wrong.", email=email,
         )  # fmt: skip
-    response = RedirectResponse("/", status_code=303)
-    auth.sign_in(response, request, journal, user, now)
     return response
 
 
 @router.post("/signout")
 def signout(
-    request: Request, journal: Shared, csrf: Annotated[str | None, Form()] = None
+    request: Request, journal: Shared, now: Now, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
-    _form_csrf(request, csrf)
     response = RedirectResponse("/signin?done=out", status_code=303)
+    if auth.session(request, journal, now) is None:  # signed out already: nothing to change
+        auth.forget_session(response, request)
+        return response
+    _form_csrf(request, csrf)
     auth.sign_out(response, request, journal)
+    return response
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+def _reset_page(
+    request: Request, token: str, status: int = 200, error: str = "", valid: bool = True
+) -> Response:
+    return _signed_out(
+        request, "reset.html", "Choose a new password", status=status, token=token,
+        error=error, valid=valid,
+    )  # fmt: skip
+
+
+@router.get("/reset")
+def reset_page(request: Request, journal: Shared, now: Now) -> Response:
+    """The page of a reset link (``bedstretch account reset-password EMAIL``): the link is only
+    looked at here; it is used up when the new password is sent."""
+    token = request.query_params.get("token", "")[:100]
+    if accounts.reset_user(journal, token, now) is None:
+        return _reset_page(request, "", 410, valid=False)
+    return _reset_page(request, token)
+
+
+@router.post("/reset")
+async def reset(
+    request: Request,
+    journal: Shared,
+    now: Now,
+    token: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Set the new password with the link's token; every device is signed out."""
+    auth.check_signed_out_csrf(request, csrf)
+    try:
+        await auth.hashing(request, accounts.reset_password, journal, token, password, now)
+    except Invalid as error:
+        if error.field == "token":
+            return _reset_page(request, "", 410, valid=False)
+        return _reset_page(request, token, 422, _message(error))
+    response = RedirectResponse("/signin?done=reset", status_code=303)
+    auth.forget_session(response, request)
     return response
 
 
@@ -597,16 +676,79 @@ async def screening_form(request: Request, journal: PageJournal, now: Now) -> Re
 # --------------------------------------------------------------------------- settings
 
 
-def _settings(request: Request, journal: Journal, status: int = 200, error: str = "") -> Response:
+def _settings(
+    request: Request,
+    journal: Journal,
+    status: int = 200,
+    error: str = "",
+    password_error: str = "",
+) -> Response:
     email = journal.user_email(journal.user_id) if journal.user_id is not None else None
+    saved = request.query_params.get("done") == "password"
     return render(
-        request, "settings.html", "Settings", status=status, email=email or "", error=error
-    )
+        request, "settings.html", "Settings", status=status, email=email or "", error=error,
+        password_error=password_error,
+        password_saved="Your password is changed; your other devices are signed out."
+        if saved else "",
+        min_password=accounts.MIN_PASSWORD,
+    )  # fmt: skip
 
 
 @router.get("/settings")
 def settings_page(request: Request, journal: PageJournal) -> Response:
     return _settings(request, journal)
+
+
+def _change_password(
+    request: Request, journal: Journal, current: str, new: str, now: datetime
+) -> Response:
+    user = journal.user_id
+    assert user is not None
+    try:
+        accounts.change_password(
+            journal, user, current, new, address=auth.client_address(request), now=now,
+            keep=auth.used_secret(request),
+        )  # fmt: skip
+    except (Invalid, RateLimited) as error:
+        status = 429 if isinstance(error, RateLimited) else 422
+        page = _settings(request, journal, status, password_error=_message(error))
+        if isinstance(error, RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
+    return RedirectResponse("/settings?done=password#password-h", status_code=303)
+
+
+@router.post("/settings/password")
+async def password_form(
+    request: Request,
+    journal: PageJournal,
+    now: Now,
+    csrf: Annotated[str | None, Form()] = None,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Change the password; this browser stays signed in, every other device is signed out."""
+    _form_csrf(request, csrf)
+    return await auth.hashing(
+        request, _change_password, request, journal, current_password, new_password, now
+    )
+
+
+@router.post("/settings/signout-everywhere")
+def signout_everywhere(
+    request: Request,
+    journal: PageJournal,
+    shared: Shared,
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Sign out on every device: every session and API token of the account."""
+    _form_csrf(request, csrf)
+    user = journal.user_id
+    assert user is not None
+    accounts.sign_out_everywhere(shared, user)
+    response = RedirectResponse("/signin?done=everywhere", status_code=303)
+    auth.forget_session(response, request)
+    return response
 
 
 @router.post("/settings/delete")

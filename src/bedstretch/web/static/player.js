@@ -64,7 +64,6 @@
     });
   const rulesReady = getJSON('/api/v1/rules').then((r) => {
     rules = r;
-    const phases = r.playback.phases;
     quiet = new Set(r.playback.quiet);
     speechStale = r.speech.stale_after;
   });
@@ -244,7 +243,9 @@
   // ------------------------------------------------------------------ the journal
 
   // What playback.js says to record (an event, a block's result, the closing event), with an id.
-  const send = (body) => B.enqueue(sessionId, { id: B.uuid(), ...body });
+  // Each event carries when it happened on this phone: sent late (offline), it keeps its time.
+  const send = (body) =>
+    B.enqueue(sessionId, { id: B.uuid(), created_at: new Date().toISOString(), ...body });
   // The outputs of a tick or a command, in order: results and events go to the journal (a result
   // before anything after it is shown: a hold seen released is kept); the cues fired come back.
   const keep = (outputs, t) => {
