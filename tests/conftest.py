@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# No timed assertions: a shared two-core machine can make any example slow now and then.
+settings.register_profile("bedstretch", deadline=None)
+settings.load_profile("bedstretch")
 
 from bedstretch.catalog import Catalog, load_catalog
 from bedstretch.cli import main

@@ -308,17 +308,17 @@ def test_what_each_cue_kind_says_and_sounds(kind: CueKind) -> None:
 
 def test_a_later_repetition_says_only_its_count() -> None:
     assert spoken_text(Cue(20, CueKind.REP, "2", rep=2)) == "2"
-    assert spoken_text(Cue(20, CueKind.REP, "", rep=3)) == "3"
 
 
 def test_an_empty_cue_says_nothing() -> None:
     assert spoken_text(Cue(5, CueKind.FORM, "  ")) is None
 
 
-def test_cues_due_together_become_one_utterance() -> None:
-    cues = [Cue(30, CueKind.REP, "2", rep=2), Cue(30, CueKind.INHALE, "Breathe in slowly.")]
-    assert utterance(cues) == "2. Breathe in slowly."
-    assert utterance([Cue(30, CueKind.FORM, "")]) is None
+def test_fired_cues_say_what_the_timeline_chose() -> None:
+    said = Cue(30, CueKind.REP, "2", rep=2, say="2. Breathe in slowly.")
+    silent = Cue(30, CueKind.INHALE, "Breathe in slowly.")
+    assert utterance([said, silent]) == "2. Breathe in slowly."
+    assert utterance([silent]) is None
 
 
 # --- choosing a speaker --------------------------------------------------------------------------

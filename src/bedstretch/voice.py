@@ -28,7 +28,7 @@ import time
 import wave
 from array import array
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -552,3 +552,71 @@ def make_speaker(
         hint(NO_ENGINE_HINT)
         return SilentSpeaker()
     return EspeakSpeaker(engine, rate=rate, voice=voice)
+
+
+# --- how long the voice takes: measured once per text, voice and rate, and kept -------------------
+
+
+def _wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return float(wav.getnframes()) / float(wav.getframerate())
+
+
+def measure(
+    texts: Iterable[str],
+    *,
+    voice: str = DEFAULT_VOICE,
+    rate: int = DEFAULT_RATE,
+    engine: str | None = None,
+    cache: Path | None = None,
+) -> dict[str, float]:
+    """Seconds espeak-ng takes to say each text, at this voice and rate (as the player speaks it:
+    ``-z``, no pause after the last sentence). Measured once and kept in ``cache`` (default:
+    the user's cache directory), so a session's timeline is paced by the voice the person hears
+    (``core.speech.Voice.of``). An engine that fails gives no number for that text (the model
+    stands in)."""
+    import concurrent.futures
+    import json
+    import tempfile
+
+    program = engine or find_engine()
+    wanted = sorted({" ".join(t.split()) for t in texts if t.strip()})
+    if program is None or not wanted:
+        return {}
+    if cache is None:
+        import platformdirs
+
+        cache = Path(platformdirs.user_cache_dir("bedstretch", appauthor=False)) / "speech.json"
+    version = subprocess.run(
+        [program, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    key = f"{version}|{voice}|{rate}"
+    try:
+        stored: dict[str, dict[str, float]] = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    known = stored.setdefault(key, {})
+    missing = [t for t in wanted if t not in known]
+
+    def one(text: str, folder: Path, n: int) -> tuple[str, float | None]:
+        out = folder / f"{n}.wav"
+        argv = [program, "-s", str(rate), "-v", voice, "-z", "-w", str(out), text]
+        done = subprocess.run(argv, capture_output=True, check=False)
+        if done.returncode != 0 or not out.exists():
+            return text, None
+        return text, round(_wav_seconds(out), 3)
+
+    if missing:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            concurrent.futures.ThreadPoolExecutor(4) as pool,
+        ):
+            for text, seconds in pool.map(
+                one, missing, [Path(folder)] * len(missing), range(len(missing))
+            ):
+                if seconds is not None:
+                    known[text] = seconds
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    return {t: known[t] for t in wanted if t in known}

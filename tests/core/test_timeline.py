@@ -10,10 +10,12 @@ from bedstretch.catalog import Catalog
 from bedstretch.core.exercises import DoseKind
 from bedstretch.core.routines import Routine
 from bedstretch.core.timeline import (
+    DEFAULT_PACING,
     CueKind,
     Timeline,
     compile_timeline,
     dose_sentence,
+    move_seconds,
     routine_seconds,
     say_seconds,
     step_seconds,
@@ -51,7 +53,7 @@ def test_each_step_lasts_what_step_seconds_predicts(routine: Routine) -> None:
             routine.steps[span.index - 1].position if span.index else routine.start_position,
             step.position,
         )
-        assert span.end - span.at == move.seconds + step_seconds(step)
+        assert span.end - span.at == move_seconds(move, DEFAULT_PACING) + step_seconds(step)
 
 
 def _block_starts(t: Timeline, index: int, kind: DoseKind) -> list[tuple[int | None, str | None]]:
@@ -160,3 +162,57 @@ def test_dose_sentences_say_sets_and_sides(catalog: Catalog) -> None:
     assert "Hold for 30 seconds, twice on each side." in sentences
     assert "8 slow repetitions." in sentences
     assert "For 30 seconds." in sentences
+
+
+def _said(t: Timeline) -> list[tuple[int, float, str]]:
+    return [(c.at, c.say_seconds or 0.0, c.say) for c in t.cues if c.say]
+
+
+@given(routines)
+def test_nothing_said_is_cut_by_what_is_said_next(routine: Routine) -> None:
+    said = _said(compiled(routine))
+    for (at, seconds, text), (following, _, _) in zip(said, said[1:], strict=False):
+        assert at + seconds <= following, f"{text!r} at {at} runs into what comes at {following}"
+
+
+@given(routines)
+def test_each_moment_is_said_by_its_first_cue_and_players_say_exactly_that(
+    routine: Routine,
+) -> None:
+    from itertools import groupby
+
+    from bedstretch.core.speech import utterance
+
+    for _, group in groupby(compiled(routine).cues, key=lambda c: c.at):
+        cues = list(group)
+        assert all(c.say is None for c in cues[1:])
+        assert utterance(cues) == cues[0].say
+
+
+def test_every_essential_cue_of_the_shipped_routines_is_said(catalog: Catalog) -> None:
+    """Breathing reminders in holds and form reminders may stay silent when there is no room;
+    everything else is said (and so heard whole)."""
+    optional = {CueKind.INHALE, CueKind.EXHALE, CueKind.PAUSE, CueKind.FORM}
+    for routine in catalog.routines.values():
+        t = compiled(routine)
+        said_at = {c.at for c in t.cues if c.say}
+        missing = [
+            (c.at, c.kind.value, c.text)
+            for c in t.cues
+            if c.kind not in optional and c.text and c.at not in said_at
+        ]
+        assert missing == [], routine.id
+
+
+def test_a_phase_lasts_as_long_as_its_words_take() -> None:
+    from bedstretch.core.speech import Voice
+    from bedstretch.core.timeline import Pacing
+
+    routine = CATALOG.routines["quick"]
+    slow = Pacing(voice=Voice(words_per_second=1.0))
+    quick, slower = compile_timeline(routine, MOVES), compile_timeline(routine, MOVES, slow)
+    assert slower.total_seconds > quick.total_seconds
+    assert slower.total_seconds == routine_seconds(routine, MOVES, slow)
+    for cue in slower.cues:
+        if cue.kind in (CueKind.INSTRUCTION, CueKind.EXERCISE) and cue.duration:
+            assert cue.duration >= slow.voice.seconds(cue.text) + slow.gap

@@ -16,7 +16,7 @@ from bedstretch.player.clock import FakeClock
 from bedstretch.player.engine import Player
 from bedstretch.player.inputs import ScriptedInput
 from bedstretch.services.sessions import Recorder
-from bedstretch.voice import RecordingSpeaker, spoken_text, tone_for
+from bedstretch.voice import RecordingSpeaker, tone_for
 from tests.strategies import CATALOG
 
 ROUTINE = CATALOG.routines["quick"]
@@ -76,7 +76,7 @@ def play(
         recorder=Recorder(journal, session, lambda: datetime.now(UTC)),
         baseline=baseline,
         speed=speed,
-        spoken=lambda f: (spoken_text(f.cue), tone_for(f.cue)),
+        spoken=lambda f: (f.cue.say, tone_for(f.cue)),
     )
     player.run()
     return player, view, speaker, session

@@ -25,16 +25,24 @@ thousand states for any realistic catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 from bedstretch.core.adapt import Adaptation, ladder
 from bedstretch.core.errors import Invalid
 from bedstretch.core.exercises import DoseKind, Exercise, Position, Role, Variant
-from bedstretch.core.positions import Moves
+from bedstretch.core.positions import Move, Moves
 from bedstretch.core.routines import Prescription, Routine, Step
-from bedstretch.core.timeline import DEFAULT_PACING, Pacing, routine_seconds, step_seconds
+from bedstretch.core.timeline import (
+    DEFAULT_PACING,
+    PacedMoves,
+    Pacing,
+    intro_seconds,
+    routine_seconds,
+    step_seconds,
+    welcome_minutes,
+)
 
 METHOD = "exact: knapsack DP over (positions, weight) + Held-Karp block order"
 
@@ -166,8 +174,15 @@ def plan(
         Step(opening_ex, opening, Prescription.minimum(opening.dose)),
         Step(closing_ex, closing, Prescription.minimum(closing.dose)),
     )
-    fixed_seconds = pacing.intro + sum(step_seconds(s, pacing) for s in fixed_steps)
-    fixed_seconds += moves(start_position, head).seconds
+    paced = PacedMoves(moves, pacing)  # moves as long as the timeline makes them
+    fixed_seconds = sum(step_seconds(s, pacing) for s in fixed_steps)
+    fixed_seconds += paced(start_position, head).seconds
+    shortest_welcome = intro_seconds(name, 1, pacing)  # for pruning: never longer than it is
+
+    def with_welcome(body: int) -> int:
+        """The total of a plan whose body (all but the welcome) takes ``body`` seconds: the
+        welcome says "about N minutes", and its words take their own time."""
+        return intro_seconds(name, welcome_minutes(body, pacing), pacing) + body
     budget = None if c.minutes is None else int(c.minutes * 60)
 
     # Positions other than the opening and closing ones get a bit each in the state's mask.
@@ -177,7 +192,7 @@ def plan(
     @cache
     def route(mask: int) -> tuple[int, int, tuple[Position, ...]]:
         """(effort, seconds, order) of the best path head -> every position in mask -> tail."""
-        return _held_karp(moves, head, tail, tuple(p for p in others if mask & bit[p]))
+        return _held_karp(paced, head, tail, tuple(p for p in others if mask & bit[p]))
 
     # DP over groups: (mask, value) -> (seconds, chosen options), keeping the quickest.
     states: dict[tuple[int, int], tuple[int, tuple[_Option, ...]]] = {(0, 0): (0, ())}
@@ -187,7 +202,7 @@ def plan(
             for option in group:
                 key = (mask | bit.get(option.variant.position, 0), value + weight(option.exercise))
                 total = seconds + option.seconds
-                if budget is not None and total + fixed_seconds > budget:
+                if budget is not None and total + fixed_seconds + shortest_welcome > budget:
                     continue
                 current = grown.get(key)
                 if current is None or total < current[0]:
@@ -197,14 +212,14 @@ def plan(
     best: tuple[tuple[int, int, int], int, tuple[_Option, ...]] | None = None
     for (mask, value), (seconds, chain) in states.items():
         effort, move_seconds, _ = route(mask)
-        total = seconds + move_seconds + fixed_seconds
+        total = with_welcome(seconds + move_seconds + fixed_seconds)
         if budget is not None and total > budget:
             continue
         score = (-value, effort, total)
         if best is None or score < best[0]:
             best = (score, mask, chain)
     if best is None:
-        shortest = fixed_seconds + route(0)[1]
+        shortest = with_welcome(fixed_seconds + route(0)[1])
         raise PlanError(
             "minutes",
             f"{c.minutes:g} min is too short: the shortest plan (opening and closing only) takes "
@@ -288,7 +303,10 @@ def _reasons(
 
 
 def _held_karp(
-    moves: Moves, head: Position, tail: Position, middle: tuple[Position, ...]
+    moves: Callable[[Position, Position], Move],
+    head: Position,
+    tail: Position,
+    middle: tuple[Position, ...],
 ) -> tuple[int, int, tuple[Position, ...]]:
     """Exact cheapest order (by effort, then seconds) of ``middle`` between head and tail."""
     n = len(middle)
@@ -352,6 +370,9 @@ def _grow(step: Step) -> Prescription | None:
     return None
 
 
+WELCOME_SLACK = 3  # seconds the welcome can grow by when its "about N minutes" changes
+
+
 def _fit_doses(routine: Routine, moves: Moves, pacing: Pacing, budget: int) -> Routine:
     steps = list(routine.steps)
     total = routine_seconds(routine, moves, pacing)
@@ -369,10 +390,15 @@ def _fit_doses(routine: Routine, moves: Moves, pacing: Pacing, budget: int) -> R
                 continue
             candidate = replace(steps[i], prescription=bigger)
             extra = step_seconds(candidate, pacing) - step_seconds(steps[i], pacing)
-            if total + extra <= budget:
-                steps[i] = candidate
-                total += extra
-                grew = True
+            if total + extra + WELCOME_SLACK > budget:  # near the end: count exactly (the
+                trial = (*steps[:i], candidate, *steps[i + 1 :])  # welcome's words may grow)
+                grown = routine_seconds(replace(routine, steps=trial), moves, pacing)
+                if grown > budget:
+                    continue
+                extra = grown - total
+            steps[i] = candidate
+            total += extra
+            grew = True
     return replace(routine, steps=tuple(steps))
 
 

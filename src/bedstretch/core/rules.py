@@ -26,8 +26,7 @@ def player_rules() -> dict[str, Any]:
             "quit_reason": playback.QUIT_REASON,
         },
         "speech": {
-            "spoken": sorted(kind.value for kind in speech.SPOKEN),
-            "tones": {kind.value: tone for kind, tone in speech.TONES.items()},
+            "tones": dict(speech.TONES),
             "stale_after": speech.STALE_AFTER,
         },
         "pain": {

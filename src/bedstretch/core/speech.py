@@ -1,53 +1,88 @@
-"""What a player says and when it sounds a tone: the voice policy every player follows.
+"""How long words take to say, and when a player sounds a tone.
 
-The terminal's voice (``bedstretch.voice``) and the web player both apply this; the web player
-gets the spoken kinds and tones from the API (``bedstretch.core.rules``), never a copy.
+The timeline (``bedstretch.core.timeline``) is paced by ``Voice``: no spoken cue starts before the
+one before it has finished, and each cue's ``say`` is exactly what a player speaks. The terminal
+measures its voice (``bedstretch.voice.measure``); the web player's timelines use the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-from bedstretch.core.timeline import Cue, CueKind
+if TYPE_CHECKING:
+    from bedstretch.core.timeline import Cue
 
 ToneKind = Literal["start", "end"]
+TONES: dict[str, ToneKind] = {"hold": "start", "flow": "start", "release": "end"}  # by cue kind
 
-SPOKEN: frozenset[CueKind] = frozenset(CueKind)  # every cue is worth saying (today)
 STALE_AFTER = 0.5  # clock seconds: speech this late is dropped, never queued behind
+_NUMBER = re.compile(r"\W*(\d+)\W*")
+_STOPS = re.compile(r"[.,;:!?]")
 
-TONES: dict[CueKind, ToneKind] = {
-    CueKind.HOLD: "start",
-    CueKind.FLOW: "start",
-    CueKind.RELEASE: "end",
-}
+
+def spoken_words(text: str) -> int:
+    """Words as they are said: "21" is two ("twenty one"), "100" three."""
+    count = 0
+    for token in text.split():
+        number = _NUMBER.fullmatch(token)
+        if number is None:
+            count += 1
+            continue
+        value = int(number.group(1))
+        count += 1 if value < 20 or (value < 100 and value % 10 == 0) else 2 if value < 100 else 3
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """How long a text takes to say: the seconds ``measured`` for it (by the edge, for the voice
+    and rate in use), else a conservative model: ``lead`` + words / ``words_per_second`` +
+    ``pause`` per punctuation mark inside the text. The model's defaults are never shorter than
+    espeak-ng at 150 words a minute over every shipped cue (benchmarks/speech.py), and a
+    browser's voices are faster, so a timeline paced by it is never cut."""
+
+    lead: float = 0.5
+    words_per_second: float = 2.6
+    pause: float = 0.7
+    measured: tuple[tuple[str, float], ...] = ()
+    _table: Mapping[str, float] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", dict(self.measured))
+
+    @staticmethod
+    def of(measured: Mapping[str, float]) -> Voice:
+        """The model, with these texts' measured seconds."""
+        return Voice(measured=tuple(sorted(measured.items())))
+
+    def seconds(self, text: str) -> float:
+        found = self._table.get(text)
+        if found is not None:
+            return found
+        words = spoken_words(text)
+        inside = len(_STOPS.findall(text.rstrip(".!?")))  # no pause after the last sentence
+        return self.lead + words / self.words_per_second + self.pause * inside
+
+
+MODEL = Voice()
 
 
 def spoken_text(cue: Cue) -> str | None:
-    """What to say for ``cue``, or None when it is not worth saying.
-
-    A repetition is only its count ("Repetition 1 of 10.", then "2", "3"...), which is what the
-    timeline writes; the others are their text as written.
-    """
-    if cue.kind not in SPOKEN:
-        return None
-    text = " ".join(cue.text.split())
-    if not text and cue.kind is CueKind.REP and cue.rep is not None:
-        text = str(cue.rep)
-    return text or None
+    """What ``cue`` would say: its text, on one line (None when it has none)."""
+    return " ".join(cue.text.split()) or None
 
 
 def tone_for(cue: Cue) -> ToneKind | None:
     """ "start" when a hold or flow starts, "end" when it is released, else None."""
-    return TONES.get(cue.kind)
+    return TONES.get(cue.kind.value)
 
 
 def utterance(cues: Iterable[Cue]) -> str | None:
-    """The cues due at the same moment as one text, so the later does not cut the earlier.
-
-    ``[rep "2", inhale "Breathe in slowly."]`` becomes ``"2. Breathe in slowly."``.
-    """
-    return join_sentences(t for t in map(spoken_text, cues) if t is not None) or None
+    """What fired cues say: each one's ``say`` (the timeline's choice), as one text."""
+    return join_sentences(c.say for c in cues if c.say) or None
 
 
 def join_sentences(texts: Iterable[str]) -> str:

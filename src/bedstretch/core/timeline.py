@@ -7,15 +7,17 @@ at ``start + cue.at`` on a monotonic clock, so no drift accumulates; pausing shi
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from itertools import groupby
 from typing import Any
 
 from bedstretch.core import doses
 from bedstretch.core.doses import say_seconds
 from bedstretch.core.exercises import Breath, DoseKind, Phase, Position
-from bedstretch.core.positions import Moves
+from bedstretch.core.positions import Move, Moves
 from bedstretch.core.routines import Routine, Step
+from bedstretch.core.speech import MODEL, Voice, join_sentences, spoken_text
 
 
 class CueKind(StrEnum):
@@ -47,11 +49,14 @@ _BREATH_KIND = {
 
 @dataclass(frozen=True, slots=True)
 class Pacing:
-    """Seconds the coach allows for everything that is not the dose itself."""
+    """Seconds the coach allows for everything that is not the dose itself.
+
+    Each phase that is spoken lasts at least as long as its words take to say (``voice``) plus
+    ``gap``; the numbers here are the shortest each may be.
+    """
 
     intro: int = 6
     announce: int = 4
-    words_per_second: float = 2.5  # a calm speaking pace for instructions
     step_min: int = 3
     get_ready: int = 3
     release: int = 2
@@ -61,9 +66,15 @@ class Pacing:
     breath_out: int = 6
     countdown: tuple[int, ...] = (10, 3, 2, 1)
     form_after: int = 12  # a hold at least this long gets a form reminder half-way
+    voice: Voice = MODEL  # how long words take to say
+    gap: float = 0.5  # seconds of quiet after a spoken phase, before the next one
+
+    def spoken(self, text: str, at_least: int = 0) -> int:
+        """Whole seconds a phase that says ``text`` lasts."""
+        return max(at_least, math.ceil(self.voice.seconds(text) + self.gap))
 
     def instruction_seconds(self, text: str) -> int:
-        return max(self.step_min, math.ceil(len(text.split()) / self.words_per_second) + 1)
+        return self.spoken(text, self.step_min)
 
 
 DEFAULT_PACING = Pacing()
@@ -80,6 +91,8 @@ class Cue:
     set: int | None = None
     step: int | None = None  # index into the routine's steps
     duration: int | None = None  # how long the phase this cue starts lasts
+    say: str | None = None  # what a player speaks when it fires (for every cue at this `at`)
+    say_seconds: float | None = None  # how long the pacing assumed that takes
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -170,58 +183,190 @@ def _body_seconds(step: Step) -> int:
     return p.duration_seconds or 0
 
 
+# --- what is said between the doses (one place, for the compiler and the length predictions) ---
+
+
+def start_text(name: str, minutes: int) -> str:
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"{name}: about {minutes} {unit}. Move slowly, and stop if anything hurts sharply."
+
+
+def announce_text(step: Step) -> str:
+    return f"{step.variant.name}. {dose_sentence(step)}"
+
+
+def ready_text(step: Step, side: str | None) -> str:
+    return "Get ready." if side is None else f"{step.variant.side_instruction(side)} Get ready."
+
+
+def release_text(step: Step) -> str:
+    return "Release slowly." if step.dose.kind is DoseKind.HOLD else "And rest."
+
+
+def rest_text(set_no: int, sets: int) -> str:
+    return f"Rest. Set {set_no} of {sets} is next."
+
+
+SWITCH_TEXT = "Switch sides."
+END_TEXT = "All done. Well done for looking after your back."
+
+
+def move_seconds(move: Move, pacing: Pacing) -> int:
+    """A move lasts its own seconds, or as long as saying how to make it."""
+    return pacing.spoken(move.text, move.seconds) if move.texts else move.seconds
+
+
+class PacedMoves:
+    """``moves``, each lasting what the timeline gives it (``move_seconds``): for planning."""
+
+    def __init__(self, moves: Moves, pacing: Pacing) -> None:
+        self.moves = moves
+        self.pacing = pacing
+
+    def __call__(self, start: Position, end: Position) -> Move:
+        move = self.moves(start, end)
+        return replace(move, seconds=move_seconds(move, self.pacing))
+
+
+def intro_seconds(name: str, minutes: int, pacing: Pacing) -> int:
+    return pacing.spoken(start_text(name, minutes), pacing.intro)
+
+
 def step_seconds(step: Step, pacing: Pacing = DEFAULT_PACING) -> int:
     """How long a step lasts on the timeline, not counting the move into its position.
 
     ``compile_timeline`` produces exactly this (a test holds the two together); the planner uses it
     to fit doses to the minutes available without compiling cues.
     """
-    blocks = step.prescription.sets * len(step.sides)
-    between = pacing.switch_sides if step.dose.per_side else pacing.rest
-    intro = pacing.announce + sum(pacing.instruction_seconds(s) for s in step.variant.steps)
-    per_block = pacing.get_ready + _body_seconds(step) + pacing.release
-    return intro + blocks * per_block + (blocks - 1) * between
+    p = step.prescription
+    total = pacing.spoken(announce_text(step), pacing.announce)
+    total += sum(pacing.instruction_seconds(s) for s in step.variant.steps)
+    first = True
+    for set_no in range(1, p.sets + 1):
+        for side in step.sides:
+            if not first:
+                if side is not None:
+                    total += pacing.spoken(SWITCH_TEXT, pacing.switch_sides)
+                else:
+                    total += pacing.spoken(rest_text(set_no, p.sets), pacing.rest)
+            first = False
+            total += pacing.spoken(ready_text(step, side), pacing.get_ready)
+            total += _body_seconds(step)
+            total += pacing.spoken(release_text(step), pacing.release)
+    return total
 
 
 def compile_timeline(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PACING) -> Timeline:
-    """Compile a routine into timed cues. Pure and deterministic; the same input, the same cues."""
+    """Compile a routine into timed cues. Pure and deterministic; the same input, the same cues.
+
+    Every phase that is spoken lasts as long as its words take (``pacing.voice``), and each cue's
+    ``say`` is chosen so that nothing said is cut by what comes next (``_fit_speech``).
+    """
     cues: list[Cue] = []
     spans: list[StepSpan] = []
     blocks: list[Block] = []
-    minutes = max(1, round(_total_estimate(routine, moves, pacing) / 60))
-    count = len(routine.steps)
-    cues.append(
-        Cue(
-            0,
-            CueKind.START,
-            f"{routine.name}: {count} exercise{'s' if count != 1 else ''}, about {minutes} minute"
-            f"{'s' if minutes != 1 else ''}. Move slowly, and stop if anything hurts sharply.",
-            duration=pacing.intro,
-        )
-    )
-    t = pacing.intro
+    optional: set[Cue] = set()
+    minutes = welcome_minutes(_body_seconds_of(routine, moves, pacing), pacing)
+    intro = intro_seconds(routine.name, minutes, pacing)
+    cues.append(Cue(0, CueKind.START, start_text(routine.name, minutes), duration=intro))
+    t = intro
     position = routine.start_position
     for index, step in enumerate(routine.steps):
         begin = t
         if step.position != position:
             move = moves(position, step.position)
+            seconds = move_seconds(move, pacing)
             cues.append(
-                Cue(t, CueKind.MOVE, move.text, step.exercise.id, step=index, duration=move.seconds)
+                Cue(t, CueKind.MOVE, move.text, step.exercise.id, step=index, duration=seconds)
             )
-            t += move.seconds
+            t += seconds
             position = step.position
-        t = _compile_step(cues, blocks, index, step, t, pacing)
+        t = _compile_step(cues, blocks, optional, index, step, t, pacing)
         spans.append(StepSpan(index, step.exercise.id, step.variant.id, step.position, begin, t))
-    cues.append(Cue(t, CueKind.END, "All done. Well done for looking after your back.", duration=0))
-    return Timeline(routine.id, t, tuple(cues), tuple(spans), tuple(blocks))
+    cues.append(Cue(t, CueKind.END, END_TEXT, duration=0))
+    said = _fit_speech(cues, optional, pacing.voice)
+    return Timeline(routine.id, t, said, tuple(spans), tuple(blocks))
+
+
+def utterances(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PACING) -> set[str]:
+    """Every text a player might say for this routine (each cue's, and those said together):
+    what an edge measures before compiling with its voice (``Voice.of``)."""
+    compiled = compile_timeline(routine, moves, pacing)
+    found: set[str] = set()
+    for _, group in groupby(compiled.cues, key=lambda c: c.at):
+        texts = [t for t in (spoken_text(c) for c in group) if t]
+        found.update(texts)
+        for size in range(2, len(texts) + 1):
+            found.add(join_sentences(texts[:size]))
+        if len(texts) > 1:
+            found.add(join_sentences(texts[:1]))
+    return found
+
+
+def _fit_speech(cues: list[Cue], optional: set[Cue], voice: Voice) -> tuple[Cue, ...]:
+    """Choose what each moment says so that nothing said is cut by what comes next.
+
+    Cues at the same ``at`` are said as one utterance, carried by the first of them (``say``).
+    A moment's essential cues (everything but breathing reminders during holds and flows, and
+    form reminders) are said; its optional ones only when they end before the next moment that
+    has something essential to say, and only when the voice is free. An essential moment that
+    cannot end in time (a user's long words in a short phase) is still said, and the moment
+    after it stays silent rather than cut it.
+    """
+    groups = [list(g) for _, g in groupby(cues, key=lambda c: c.at)]
+    essential = [[c for c in g if spoken_text(c) and c not in optional] for g in groups]
+    extra = [[c for c in g if spoken_text(c) and c in optional] for g in groups]
+    next_essential = [math.inf] * len(groups)
+    for i in range(len(groups) - 2, -1, -1):
+        following = groups[i + 1][0].at if essential[i + 1] else next_essential[i + 1]
+        next_essential[i] = following
+    out: list[Cue] = []
+    free = -math.inf  # when the voice has finished what it was saying
+    for i, group in enumerate(groups):
+        at = group[0].at
+        chosen: list[Cue] = []
+        if at >= free:
+            for candidate in (
+                [c for c in group if c in essential[i] or c in extra[i]],
+                essential[i],
+            ):
+                text = join_sentences(spoken_text(c) or "" for c in candidate)
+                if candidate and at + voice.seconds(text) <= next_essential[i]:
+                    chosen = candidate
+                    break
+            else:
+                chosen = essential[i]  # too long for its phase: said anyway, whole
+        said = join_sentences(spoken_text(c) or "" for c in chosen)
+        seconds = round(voice.seconds(said), 2) if said else None
+        if said:
+            free = at + voice.seconds(said)
+        first = chosen[0] if chosen else None
+        for cue in group:
+            if cue is first:
+                out.append(replace(cue, say=said, say_seconds=seconds))
+            else:
+                out.append(cue)
+    return tuple(out)
+
+
+def _body_seconds_of(routine: Routine, moves: Moves, pacing: Pacing) -> int:
+    """The routine's length after its intro."""
+    total, position = 0, routine.start_position
+    for step in routine.steps:
+        total += move_seconds(moves(position, step.position), pacing) + step_seconds(step, pacing)
+        position = step.position
+    return total
+
+
+def welcome_minutes(body: int, pacing: Pacing) -> int:
+    """The minutes the welcome promises ("about 21 minutes") for a routine whose body (all but
+    the welcome) takes ``body`` seconds."""
+    return max(1, round((body + pacing.intro) / 60))
 
 
 def _total_estimate(routine: Routine, moves: Moves, pacing: Pacing) -> int:
-    total, position = pacing.intro, routine.start_position
-    for step in routine.steps:
-        total += moves(position, step.position).seconds + step_seconds(step, pacing)
-        position = step.position
-    return total
+    body = _body_seconds_of(routine, moves, pacing)
+    return intro_seconds(routine.name, welcome_minutes(body, pacing), pacing) + body
 
 
 def routine_seconds(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PACING) -> int:
@@ -230,21 +375,19 @@ def routine_seconds(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PAC
 
 
 def _compile_step(
-    cues: list[Cue], blocks: list[Block], index: int, step: Step, t: int, pacing: Pacing
+    cues: list[Cue],
+    blocks: list[Block],
+    optional: set[Cue],
+    index: int,
+    step: Step,
+    t: int,
+    pacing: Pacing,
 ) -> int:
     ex = step.exercise.id
     p = step.prescription
-    cues.append(
-        Cue(
-            t,
-            CueKind.EXERCISE,
-            f"{step.variant.name}. {dose_sentence(step)}",
-            ex,
-            step=index,
-            duration=pacing.announce,
-        )
-    )
-    t += pacing.announce
+    announce = pacing.spoken(announce_text(step), pacing.announce)
+    cues.append(Cue(t, CueKind.EXERCISE, announce_text(step), ex, step=index, duration=announce))
+    t += announce
     for text in step.variant.steps:
         seconds = pacing.instruction_seconds(text)
         cues.append(Cue(t, CueKind.INSTRUCTION, text, ex, step=index, duration=seconds))
@@ -254,50 +397,26 @@ def _compile_step(
         for side in step.sides:
             if block:
                 if side is not None:
+                    seconds = pacing.spoken(SWITCH_TEXT, pacing.switch_sides)
                     cues.append(
-                        Cue(
-                            t,
-                            CueKind.SWITCH_SIDES,
-                            "Switch sides.",
-                            ex,
-                            side,
-                            set=set_no,
-                            step=index,
-                            duration=pacing.switch_sides,
-                        )
-                    )
-                    t += pacing.switch_sides
+                        Cue(t, CueKind.SWITCH_SIDES, SWITCH_TEXT, ex, side, set=set_no,
+                            step=index, duration=seconds)
+                    )  # fmt: skip
                 else:
+                    text = rest_text(set_no, p.sets)
+                    seconds = pacing.spoken(text, pacing.rest)
                     cues.append(
-                        Cue(
-                            t,
-                            CueKind.REST,
-                            f"Rest. Set {set_no} of {p.sets} is next.",
-                            ex,
-                            set=set_no,
-                            step=index,
-                            duration=pacing.rest,
-                        )
+                        Cue(t, CueKind.REST, text, ex, set=set_no, step=index, duration=seconds)
                     )
-                    t += pacing.rest
-            ready = "Get ready."
-            if side is not None:
-                ready = f"{step.variant.side_instruction(side)} {ready}"
+                t += seconds
+            ready = ready_text(step, side)
+            seconds = pacing.spoken(ready, pacing.get_ready)
             cues.append(
-                Cue(
-                    t,
-                    CueKind.GET_READY,
-                    ready,
-                    ex,
-                    side,
-                    set=set_no,
-                    step=index,
-                    duration=pacing.get_ready,
-                )
+                Cue(t, CueKind.GET_READY, ready, ex, side, set=set_no, step=index, duration=seconds)
             )
-            t += pacing.get_ready
+            t += seconds
             begin = t
-            t = _compile_block(cues, index, step, side, set_no, block, t, pacing)
+            t = _compile_block(cues, optional, index, step, side, set_no, block, t, pacing)
             blocks.append(
                 Block(
                     len(blocks),
@@ -313,25 +432,19 @@ def _compile_step(
                     p.reps if step.dose.kind is DoseKind.REPS else None,
                 )
             )
+            release = release_text(step)
+            seconds = pacing.spoken(release, pacing.release)
             cues.append(
-                Cue(
-                    t,
-                    CueKind.RELEASE,
-                    "Release slowly." if step.dose.kind is DoseKind.HOLD else "And rest.",
-                    ex,
-                    side,
-                    set=set_no,
-                    step=index,
-                    duration=pacing.release,
-                )
+                Cue(t, CueKind.RELEASE, release, ex, side, set=set_no, step=index, duration=seconds)
             )
-            t += pacing.release
+            t += seconds
             block += 1
     return t
 
 
 def _compile_block(
     cues: list[Cue],
+    optional: set[Cue],
     index: int,
     step: Step,
     side: str | None,
@@ -371,6 +484,7 @@ def _compile_block(
         cue(t, CueKind.HOLD, f"Hold for {say_seconds(body)}. Breathe slowly.", None, body)
         if body >= pacing.form_after and step.variant.form:
             cue(t + body // 2, CueKind.FORM, step.variant.form[block % len(step.variant.form)])
+            optional.add(out[-1])  # a reminder: said when there is room for it
         for left in pacing.countdown:
             if left < body and (left <= 3 or body - left >= pacing.form_after):
                 cue(
@@ -379,6 +493,7 @@ def _compile_block(
                     f"{left} seconds left." if left > 3 else str(left),
                 )
     phases = _cycle(step, pacing)
+    own = bool(step.dose.cycle) and phases == step.dose.cycle  # its breaths say what to do
     cycle_seconds = sum(ph.seconds or 0 for ph in phases)
     at, rep = t, 0
     while at < end:
@@ -390,6 +505,8 @@ def _compile_block(
                 break
             seconds = min(phase.seconds or 0, end - at)
             cue(at, _BREATH_KIND[phase.breath], phase.cue, rep if counting else None, seconds)
+            if not own:
+                optional.add(out[-1])  # calm breathing: said when there is room for it
             at += seconds
     out.sort(key=lambda c: c.at)  # stable: cues at the same second keep their meaning order
     cues.extend(out)

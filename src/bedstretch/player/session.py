@@ -12,7 +12,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -20,8 +20,8 @@ from bedstretch.core.errors import Blocked, Invalid
 from bedstretch.core.playback import Command, CommandKind, Fired, Status
 from bedstretch.core.records import SessionStatus
 from bedstretch.core.routines import Routine
-from bedstretch.core.speech import spoken_text, tone_for
-from bedstretch.core.timeline import Timeline
+from bedstretch.core.speech import Voice, tone_for
+from bedstretch.core.timeline import DEFAULT_PACING, Timeline, compile_timeline, utterances
 from bedstretch.player.clock import Clock, MonotonicClock, local_now
 from bedstretch.player.engine import Player
 from bedstretch.player.inputs import Input, KeyInput, LineInput, NoInput, cbreak
@@ -111,7 +111,8 @@ def run_start(
         sessions.reap(journal, local_now())
         _check_screening(journal, options, terminal, view, screen_now)
         chosen = resolve(journal)
-        routine, timeline = chosen.routine, chosen.timeline
+        speaker = _speaker(options)
+        routine, timeline = chosen.routine, _paced(catalog, chosen, speaker)
         if not terminal:
             out.write(
                 f"{routine.name}: {len(routine.steps)} exercises, {mmss(timeline.total_seconds)}\n"
@@ -126,7 +127,9 @@ def run_start(
             )
         if pain_before is None:
             raise Invalid("a pain rating 0-10 is needed before starting", field="pain_before")
-        return _play(journal, routine, timeline, options, view, source, pain_before, clock, out)
+        return _play(
+            journal, routine, timeline, options, view, source, speaker, pain_before, clock, out
+        )
 
 
 def _check_screening(
@@ -184,8 +187,21 @@ def _speaker(options: StartOptions) -> Speaker:
     )
 
 
+def _paced(catalog: Catalog, chosen: SessionRoutine, speaker: Speaker) -> Timeline:
+    """The timeline paced by the voice the person will hear: espeak-ng's own durations at its
+    voice and rate (measured once per text, and kept), so that nothing said is cut."""
+    from bedstretch.voice import EspeakSpeaker, measure
+
+    if not isinstance(speaker, EspeakSpeaker):
+        return chosen.timeline  # silent: the model's pacing, the same as the web's
+    texts = utterances(chosen.routine, catalog.moves)
+    seconds = measure(texts, voice=speaker.voice, rate=speaker.rate, engine=speaker.engine)
+    pacing = replace(DEFAULT_PACING, voice=Voice.of(seconds))
+    return compile_timeline(chosen.routine, catalog.moves, pacing)
+
+
 def _spoken(fired: Fired) -> tuple[str | None, str | None]:
-    return spoken_text(fired.cue), tone_for(fired.cue)
+    return fired.cue.say, tone_for(fired.cue)
 
 
 def _play(
@@ -195,6 +211,7 @@ def _play(
     options: StartOptions,
     view: ScreenView | LineView,
     source: Input,
+    speaker: Speaker,
     pain_before: int,
     clock: Clock | None,
     out: IO[str],
@@ -202,7 +219,6 @@ def _play(
     started = sessions.begin(
         journal, routine, timeline, pain_before=pain_before, now=local_now(), player=True
     )
-    speaker = _speaker(options)
     log = open(options.cue_log, "a", encoding="utf-8") if options.cue_log else None  # noqa: SIM115
     player = Player(
         routine=routine,

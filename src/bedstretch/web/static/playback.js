@@ -455,13 +455,9 @@
 
   // ---------------------------------------------------------------- the voice policy
 
-  /** What to say for `cue`, or null when it is not worth saying (core/speech.py). */
-  const spokenText = (cue, rules) => {
-    if (!rules.speech.spoken.includes(cue.kind)) return null;
-    let text = cue.text.split(/\s+/).filter(Boolean).join(' ');
-    if (!text && cue.kind === REP && cue.rep !== null) text = String(cue.rep);
-    return text || null;
-  };
+  /** What a player says when `cue` fires: the timeline's `say`, chosen so that nothing said is
+   * cut by what comes next (core/timeline.py), or null. */
+  const spokenText = (cue) => cue.say || null;
 
   /** "start" when a hold or flow starts, "end" when it is released, else null. */
   const toneFor = (cue, rules) =>
@@ -474,9 +470,8 @@
       .map((text) => (/[.!?,;:]$/.test(text) ? text : `${text}.`))
       .join(' ');
 
-  /** The cues due at the same moment as one text, so the later does not cut the earlier. */
-  const utterance = (cues, rules) =>
-    joinSentences(cues.map((cue) => spokenText(cue, rules)).filter((text) => text !== null)) || null;
+  /** What fired cues say, as one text (a late timer fires several at once). */
+  const utterance = (cues) => joinSentences(cues.map(spokenText).filter((text) => text !== null)) || null;
 
   globalThis.bedstretchPlayback = Object.freeze({
     start,
