@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from bedstretch.catalog import Catalog, load_catalog
+from bedstretch.cli import main
+
 # No timed assertions: a shared two-core machine can make any example slow now and then.
 settings.register_profile("bedstretch", deadline=None)
 settings.load_profile("bedstretch")
-
-from bedstretch.catalog import Catalog, load_catalog
-from bedstretch.cli import main
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
 

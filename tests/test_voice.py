@@ -389,3 +389,35 @@ def test_the_recording_speaker_records_calls_in_order() -> None:
     ]
     assert speaker.said == ["Hold for 30 seconds.", "Release slowly."]
     assert speaker.closed
+
+
+# --- pacing by the voice the person hears --------------------------------------------------------
+
+
+def test_paced_by_espeak_nothing_said_in_any_shipped_routine_is_cut(tmp_path: Path) -> None:
+    """Each routine compiled with espeak-ng's own durations (as `start` does with the voice on),
+    known exercises too: every utterance ends before the next begins, by espeak's own clock."""
+    from dataclasses import replace
+
+    from bedstretch.catalog import load_catalog
+    from bedstretch.core.speech import Voice
+    from bedstretch.core.timeline import DEFAULT_PACING, compile_timeline, utterances
+    from bedstretch.voice import measure
+
+    catalog = load_catalog()
+    cache = tmp_path / "speech.json"
+    checked = 0
+    for routine in catalog.routines.values():
+        known = replace(routine, steps=tuple(replace(s, brief=True) for s in routine.steps))
+        for played in (routine, known):
+            seconds = measure(utterances(played, catalog.moves), cache=cache)
+            pacing = replace(DEFAULT_PACING, voice=Voice.of(seconds))
+            said = [
+                (c.at, c.say) for c in compile_timeline(played, catalog.moves, pacing).cues if c.say
+            ]
+            heard = measure([text for _, text in said], cache=cache)  # the real lengths
+            for (at, text), (following, _) in itertools.pairwise(said):
+                assert at + heard[" ".join(text.split())] <= following + 0.01, (routine.id, text)
+            checked += len(said)
+    assert checked > 500
+    assert cache.exists(), "measured once, then kept"

@@ -219,7 +219,7 @@ EXERCISE_FIELDS = {
 }  # fmt: skip
 VARIANT_FIELDS = {
     "position", "per_side", "hold_seconds", "reps", "duration_seconds", "sets", "cycle", "steps",
-    "form", "breathing", "side_text", "equipment", "sources", "figure",
+    "form", "breathing", "side_text", "brief", "equipment", "sources", "figure",
 }  # fmt: skip
 SIDE_FIELDS = {"side", "other", "Side"}
 DOSE_FIELDS = {"hold_seconds", "reps", "duration_seconds", "cycle"}
@@ -239,6 +239,7 @@ def _variant_values(f: _Fields) -> dict[str, Any]:
         "form": f.texts,
         "breathing": f.texts,
         "side_text": lambda k: f.text(k, required=False),
+        "brief": lambda k: f.text(k, required=False),
         "cycle": lambda k: _cycle(f, k),
         "equipment": lambda k: _equipment(f, k),
         "sources": lambda k: _sources(f, k),
@@ -393,6 +394,7 @@ def _build_variant(
         equipment=values.get("equipment", Equipment()),
         sources=values.get("sources", ()),
         side_text=side_text,
+        brief=values.get("brief"),
     )
 
 

@@ -231,7 +231,7 @@ def brute_force(catalog: list[Exercise], minutes: float | None) -> tuple[int, in
         ]
         value = sum(weight(s.exercise) for s in chosen)
         for order in itertools.permutations(chosen):
-            routine = Routine("b", "b", "", (opening, *order, closing))
+            routine = Routine("b", "Your plan", "", (opening, *order, closing))  # its welcome
             total = routine_seconds(routine, MOVES)
             if minutes is not None and total > minutes * 60:
                 continue

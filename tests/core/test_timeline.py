@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import given, settings
@@ -171,7 +172,7 @@ def _said(t: Timeline) -> list[tuple[int, float, str]]:
 @given(routines)
 def test_nothing_said_is_cut_by_what_is_said_next(routine: Routine) -> None:
     said = _said(compiled(routine))
-    for (at, seconds, text), (following, _, _) in zip(said, said[1:], strict=False):
+    for (at, seconds, text), (following, _, _) in itertools.pairwise(said):
         assert at + seconds <= following, f"{text!r} at {at} runs into what comes at {following}"
 
 
@@ -216,3 +217,32 @@ def test_a_phase_lasts_as_long_as_its_words_take() -> None:
     for cue in slower.cues:
         if cue.kind in (CueKind.INSTRUCTION, CueKind.EXERCISE) and cue.duration:
             assert cue.duration >= slow.voice.seconds(cue.text) + slow.gap
+
+
+@given(routines)
+def test_a_known_exercise_says_one_line_and_lasts_what_step_seconds_says(
+    routine: Routine,
+) -> None:
+    from dataclasses import replace
+
+    known = replace(routine, steps=tuple(replace(s, brief=True) for s in routine.steps))
+    t = compiled(known)
+    assert t.total_seconds == routine_seconds(known, MOVES)
+    assert t.total_seconds <= compiled(routine).total_seconds
+    for step, span in zip(known.steps, t.steps, strict=True):
+        cues = [c for c in t.cues if c.step == span.index]
+        if step.variant.brief:
+            assert not [c for c in cues if c.kind is CueKind.INSTRUCTION]
+            announce = next(c for c in cues if c.kind is CueKind.EXERCISE)
+            assert step.variant.brief in announce.text
+        else:  # no brief line: the steps as always
+            assert [c.text for c in cues if c.kind is CueKind.INSTRUCTION] == list(
+                step.variant.steps
+            )
+
+
+def test_every_shipped_variant_has_a_brief_line(catalog: Catalog) -> None:
+    for exercise in catalog.exercises.values():
+        for variant in exercise.variants:
+            assert variant.brief, f"{exercise.id}/{variant.id}"
+            assert len(variant.brief.split()) <= 14, "one short line"

@@ -73,6 +73,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="A clinician has checked you since an 'urgent' screening (recorded).",
 )
+@click.option(
+    "--full-instructions",
+    "full",
+    is_flag=True,
+    help="Say every step of every exercise, even those you know (done in 3 sessions).",
+)
 @click.pass_context
 def start(
     ctx: click.Context,
@@ -87,6 +93,7 @@ def start(
     pain_before: int | None,
     pain_after: int | None,
     cleared: bool,
+    full: bool,
     **options: Any,
 ) -> None:
     """Start a guided session: ROUTINE (an id or file), a plan from the options, or in-bed.
@@ -96,6 +103,10 @@ def start(
     per line, and one command per line on standard input (pause, resume, skip, back, quit,
     pain N, sharp, tingling). Sharp pain or pain 2+ above the start skips the stretch; tingling
     or pain 8+ stops the session. Exit status 3 when a safety rule blocks the session.
+
+    With the voice on, the timeline is paced by how long espeak-ng takes to say each cue (measured
+    once and kept), so nothing said is cut. Exercises you have done in 3 sessions are said in one
+    line (--full-instructions says every step).
     """
     from bedstretch.player.session import StartOptions, run_start
 
@@ -110,7 +121,7 @@ def start(
 
     def resolve(journal: Journal) -> planning.SessionRoutine:
         chosen = planning.session_routine(
-            catalog, journal, local_now(), routine=fixed, options=wanted
+            catalog, journal, local_now(), routine=fixed, options=wanted, full=full
         )
         for gone in chosen.left_out:
             click.echo(

@@ -86,3 +86,22 @@ def dose_sentence(p: Prescription, dose: Dose) -> str:
     if dose.per_side:
         text += " on each side" if repeat else ", on each side"
     return text + "."
+
+
+def dose_short(p: Prescription, dose: Dose) -> str:
+    """The dose in a few words, for someone who knows the exercise: "30 seconds each side."."""
+    if dose.kind is DoseKind.HOLD:
+        text = say_seconds(p.hold_seconds or 0)
+    elif dose.kind is DoseKind.REPS:
+        text = f"{p.reps} repetitions"
+    else:
+        text = say_seconds(p.duration_seconds or 0)
+    if p.sets > 1:
+        text = (
+            f"{_times(p.sets)}, {text}"
+            if dose.kind is not DoseKind.REPS
+            else f"{p.sets} sets of {text}"
+        )
+    if dose.per_side:
+        text += " each side"
+    return text[:1].upper() + text[1:] + "."

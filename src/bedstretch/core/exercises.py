@@ -158,6 +158,7 @@ class Variant:
     equipment: Equipment
     sources: tuple[Source, ...]
     side_text: str | None = None  # e.g. "Bring your {side} knee up." with {side} and {other}
+    brief: str | None = None  # the one line said instead of the steps once it is known
 
     def side_instruction(self, side: str) -> str:
         other = "left" if side == "right" else "right"

@@ -62,6 +62,7 @@ class Constraints:
     exclude: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
     troubled: frozenset[str] = frozenset()  # trouble in two sessions: out until restored
+    known: frozenset[str] = frozenset()  # done often enough: instructions in one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +168,13 @@ def plan(
         if not variants:
             left_out.append(LeftOut(ex.id, reason or "not allowed"))
             continue
-        groups.append([_option(ex, v, levels.get(ex.id, 0), pacing) for v in variants])
+        known = ex.id in c.known
+        groups.append([_option(ex, v, levels.get(ex.id, 0), known, pacing) for v in variants])
 
     head, tail = opening.position, closing.position
     fixed_steps = (
-        Step(opening_ex, opening, Prescription.minimum(opening.dose)),
-        Step(closing_ex, closing, Prescription.minimum(closing.dose)),
+        Step(opening_ex, opening, Prescription.minimum(opening.dose), opening_ex.id in c.known),
+        Step(closing_ex, closing, Prescription.minimum(closing.dose), closing_ex.id in c.known),
     )
     paced = PacedMoves(moves, pacing)  # moves as long as the timeline makes them
     fixed_seconds = sum(step_seconds(s, pacing) for s in fixed_steps)
@@ -183,6 +185,7 @@ def plan(
         """The total of a plan whose body (all but the welcome) takes ``body`` seconds: the
         welcome says "about N minutes", and its words take their own time."""
         return intro_seconds(name, welcome_minutes(body, pacing), pacing) + body
+
     budget = None if c.minutes is None else int(c.minutes * 60)
 
     # Positions other than the opening and closing ones get a bit each in the state's mask.
@@ -238,7 +241,7 @@ def plan(
     body = sorted(chosen, key=lambda o: (rank[o.variant.position], o.exercise.flow, o.exercise.id))
     steps = [
         fixed_steps[0],
-        *(Step(o.exercise, o.variant, o.prescription) for o in body),
+        *(Step(o.exercise, o.variant, o.prescription, o.exercise.id in c.known) for o in body),
         fixed_steps[1],
     ]
     planned = Routine(routine_id, name, _describe(c), tuple(steps), start_position)
@@ -254,10 +257,13 @@ def weight(exercise: Exercise) -> int:
     return 1 << (exercise.priority - 1)
 
 
-def _option(exercise: Exercise, variant: Variant, level: int, pacing: Pacing) -> _Option:
+def _option(
+    exercise: Exercise, variant: Variant, level: int, known: bool, pacing: Pacing
+) -> _Option:
     rungs = ladder(variant)
     start = rungs[min(level, len(rungs) - 1)]
-    return _Option(exercise, variant, start, step_seconds(Step(exercise, variant, start), pacing))
+    seconds = step_seconds(Step(exercise, variant, start, known), pacing)
+    return _Option(exercise, variant, start, seconds)
 
 
 def _reasons(

@@ -68,6 +68,17 @@ class Step:
     exercise: Exercise
     variant: Variant
     prescription: Prescription
+    brief: bool = False  # known to the person: one line instead of its steps (if it has one)
+
+    @property
+    def briefed(self) -> bool:
+        """Said briefly: known to the person, and the variant has a brief line."""
+        return self.brief and bool(self.variant.brief)
+
+    @property
+    def instructions(self) -> tuple[str, ...]:
+        """What the coach says before the first hold: the steps, or the brief line."""
+        return (self.variant.brief or "",) if self.briefed else self.variant.steps
 
     @property
     def position(self) -> Position:

@@ -83,6 +83,7 @@ def routine_dict(routine: Routine, timeline: Timeline) -> dict[str, Any]:
                 "hold_seconds": p.hold_seconds,
                 "reps": p.reps,
                 "duration_seconds": p.duration_seconds,
+                "brief": step.instructions != step.variant.steps,
                 "at": span.at,
                 "seconds": span.end - span.at,
             }

@@ -13,8 +13,8 @@ from itertools import groupby
 from typing import Any
 
 from bedstretch.core import doses
-from bedstretch.core.doses import say_seconds
-from bedstretch.core.exercises import Breath, DoseKind, Phase, Position
+from bedstretch.core.doses import dose_short, say_seconds
+from bedstretch.core.exercises import Breath, DoseKind, Phase, Position, Role
 from bedstretch.core.positions import Move, Moves
 from bedstretch.core.routines import Routine, Step
 from bedstretch.core.speech import MODEL, Voice, join_sentences, spoken_text
@@ -66,6 +66,8 @@ class Pacing:
     breath_out: int = 6
     countdown: tuple[int, ...] = (10, 3, 2, 1)
     form_after: int = 12  # a hold at least this long gets a form reminder half-way
+    brief_ready: int = 2  # getting ready for an exercise the person knows
+    brief_switch: int = 4  # switching sides in one, with the side's instruction said then
     voice: Voice = MODEL  # how long words take to say
     gap: float = 0.5  # seconds of quiet after a spoken phase, before the next one
 
@@ -168,7 +170,7 @@ def _cycle(step: Step, pacing: Pacing) -> tuple[Phase, ...]:
         return step.dose.cycle
     return (
         Phase(Breath.INHALE, "Breathe in slowly.", pacing.breath_in),
-        Phase(Breath.EXHALE, "Breathe out and let go.", pacing.breath_out),
+        Phase(Breath.EXHALE, "Breathe out and soften.", pacing.breath_out),
     )
 
 
@@ -232,28 +234,69 @@ def intro_seconds(name: str, minutes: int, pacing: Pacing) -> int:
     return pacing.spoken(start_text(name, minutes), pacing.intro)
 
 
-def step_seconds(step: Step, pacing: Pacing = DEFAULT_PACING) -> int:
-    """How long a step lasts on the timeline, not counting the move into its position.
+@dataclass(frozen=True, slots=True)
+class _Phase:
+    """One phase of a step as the compiler lays it out; ``kind`` None is a block (the dose)."""
 
-    ``compile_timeline`` produces exactly this (a test holds the two together); the planner uses it
-    to fit doses to the minutes available without compiling cues.
-    """
-    p = step.prescription
-    total = pacing.spoken(announce_text(step), pacing.announce)
-    total += sum(pacing.instruction_seconds(s) for s in step.variant.steps)
+    kind: CueKind | None
+    text: str
+    seconds: int
+    side: str | None = None
+    set: int | None = None
+
+
+def _step_phases(step: Step, pacing: Pacing) -> list[_Phase]:
+    """A step's phases in order, with their lengths: the one layout both ``step_seconds`` and
+    the compiler follow. A step the person knows (``Step.briefed``) is announced with its brief
+    line in one sentence, gets ready quicker, and after switching sides goes straight on."""
+    p, brief = step.prescription, step.briefed
+    phases: list[_Phase] = []
+    if brief:
+        text = f"{step.variant.name}: {step.variant.brief} {dose_short(p, step.dose)}"
+        phases.append(_Phase(CueKind.EXERCISE, text, pacing.spoken(text, pacing.announce)))
+    else:
+        text = announce_text(step)
+        phases.append(_Phase(CueKind.EXERCISE, text, pacing.spoken(text, pacing.announce)))
+        for line in step.instructions:
+            phases.append(_Phase(CueKind.INSTRUCTION, line, pacing.instruction_seconds(line)))
     first = True
     for set_no in range(1, p.sets + 1):
         for side in step.sides:
-            if not first:
-                if side is not None:
-                    total += pacing.spoken(SWITCH_TEXT, pacing.switch_sides)
-                else:
-                    total += pacing.spoken(rest_text(set_no, p.sets), pacing.rest)
+            ready = True
+            if not first and side is not None and brief:
+                text = f"{SWITCH_TEXT} {step.variant.side_instruction(side)}"
+                seconds = pacing.spoken(text, pacing.brief_switch)
+                phases.append(_Phase(CueKind.SWITCH_SIDES, text, seconds, side, set_no))
+                ready = False  # said while switching
+            elif not first and side is not None:
+                seconds = pacing.spoken(SWITCH_TEXT, pacing.switch_sides)
+                phases.append(_Phase(CueKind.SWITCH_SIDES, SWITCH_TEXT, seconds, side, set_no))
+            elif not first:
+                text = rest_text(set_no, p.sets)
+                phases.append(
+                    _Phase(CueKind.REST, text, pacing.spoken(text, pacing.rest), None, set_no)
+                )
             first = False
-            total += pacing.spoken(ready_text(step, side), pacing.get_ready)
-            total += _body_seconds(step)
-            total += pacing.spoken(release_text(step), pacing.release)
-    return total
+            if ready:
+                text = ready_text(step, side)
+                least = pacing.brief_ready if brief else pacing.get_ready
+                phases.append(
+                    _Phase(CueKind.GET_READY, text, pacing.spoken(text, least), side, set_no)
+                )
+            phases.append(_Phase(None, "", _body_seconds(step), side, set_no))
+            text = release_text(step)
+            seconds = pacing.spoken(text, pacing.release)
+            phases.append(_Phase(CueKind.RELEASE, text, seconds, side, set_no))
+    return phases
+
+
+def step_seconds(step: Step, pacing: Pacing = DEFAULT_PACING) -> int:
+    """How long a step lasts on the timeline, not counting the move into its position.
+
+    ``compile_timeline`` produces exactly this (both follow ``_step_phases``); the planner uses
+    it to fit doses to the minutes available without compiling cues.
+    """
+    return sum(phase.seconds for phase in _step_phases(step, pacing))
 
 
 def compile_timeline(routine: Routine, moves: Moves, pacing: Pacing = DEFAULT_PACING) -> Timeline:
@@ -384,61 +427,27 @@ def _compile_step(
     pacing: Pacing,
 ) -> int:
     ex = step.exercise.id
-    p = step.prescription
-    announce = pacing.spoken(announce_text(step), pacing.announce)
-    cues.append(Cue(t, CueKind.EXERCISE, announce_text(step), ex, step=index, duration=announce))
-    t += announce
-    for text in step.variant.steps:
-        seconds = pacing.instruction_seconds(text)
-        cues.append(Cue(t, CueKind.INSTRUCTION, text, ex, step=index, duration=seconds))
-        t += seconds
     block = 0
-    for set_no in range(1, p.sets + 1):
-        for side in step.sides:
-            if block:
-                if side is not None:
-                    seconds = pacing.spoken(SWITCH_TEXT, pacing.switch_sides)
-                    cues.append(
-                        Cue(t, CueKind.SWITCH_SIDES, SWITCH_TEXT, ex, side, set=set_no,
-                            step=index, duration=seconds)
-                    )  # fmt: skip
-                else:
-                    text = rest_text(set_no, p.sets)
-                    seconds = pacing.spoken(text, pacing.rest)
-                    cues.append(
-                        Cue(t, CueKind.REST, text, ex, set=set_no, step=index, duration=seconds)
-                    )
-                t += seconds
-            ready = ready_text(step, side)
-            seconds = pacing.spoken(ready, pacing.get_ready)
+    for phase in _step_phases(step, pacing):
+        if phase.kind is not None:
             cues.append(
-                Cue(t, CueKind.GET_READY, ready, ex, side, set=set_no, step=index, duration=seconds)
+                Cue(t, phase.kind, phase.text, ex, phase.side, set=phase.set, step=index,
+                    duration=phase.seconds)
+            )  # fmt: skip
+            t += phase.seconds
+            continue
+        begin = t
+        set_no = phase.set or 1
+        t = _compile_block(cues, optional, index, step, phase.side, set_no, block, t, pacing)
+        assert t - begin == phase.seconds
+        blocks.append(
+            Block(
+                len(blocks), index, ex, step.variant.id, phase.side, set_no, step.dose.kind,
+                begin, t, t - begin,
+                step.prescription.reps if step.dose.kind is DoseKind.REPS else None,
             )
-            t += seconds
-            begin = t
-            t = _compile_block(cues, optional, index, step, side, set_no, block, t, pacing)
-            blocks.append(
-                Block(
-                    len(blocks),
-                    index,
-                    ex,
-                    step.variant.id,
-                    side,
-                    set_no,
-                    step.dose.kind,
-                    begin,
-                    t,
-                    t - begin,
-                    p.reps if step.dose.kind is DoseKind.REPS else None,
-                )
-            )
-            release = release_text(step)
-            seconds = pacing.spoken(release, pacing.release)
-            cues.append(
-                Cue(t, CueKind.RELEASE, release, ex, side, set=set_no, step=index, duration=seconds)
-            )
-            t += seconds
-            block += 1
+        )  # fmt: skip
+        block += 1
     return t
 
 
@@ -468,7 +477,7 @@ def _compile_block(
         reps = p.reps or 0
         per_rep = body // reps if reps else 0
         for rep in range(1, reps + 1):
-            cue(t, CueKind.REP, f"Repetition 1 of {reps}." if rep == 1 else str(rep), rep, per_rep)
+            cue(t, CueKind.REP, str(rep), rep, per_rep)  # the count (the dose was announced)
             for phase in step.dose.cycle:
                 seconds = phase.seconds if phase.seconds is not None else p.hold_seconds or 0
                 cue(t, _BREATH_KIND[phase.breath], phase.cue, rep, seconds)
@@ -476,10 +485,18 @@ def _compile_block(
         cues.extend(out)
         return end
 
-    counting = kind is DoseKind.TIMED and bool(step.dose.cycle)  # count a movement, not breaths
+    # a stretch's flow with its own cycle is a movement, counted; a rest's cycle is breathing
+    counting = (
+        kind is DoseKind.TIMED and bool(step.dose.cycle) and step.exercise.role is Role.STRETCH
+    )
     if kind is DoseKind.TIMED:
-        text = "Keep the movement going" if counting else "Stay here"
-        cue(t, CueKind.FLOW, f"{text} for {say_seconds(body)}.", None, body)
+        if counting:
+            text = f"Keep the movement going for {say_seconds(body)}."
+        elif step.dose.cycle:
+            text = f"Stay here and breathe with me for {say_seconds(body)}."
+        else:
+            text = f"Stay here for {say_seconds(body)}."
+        cue(t, CueKind.FLOW, text, None, body)
     else:
         cue(t, CueKind.HOLD, f"Hold for {say_seconds(body)}. Breathe slowly.", None, body)
         if body >= pacing.form_after and step.variant.form:

@@ -16,6 +16,20 @@ _STOP_CAUSES = (EventKind.TINGLING.value, EventKind.PAIN.value)
 
 
 class Exercises(Base):
+    def done_sessions(self) -> dict[str, int]:
+        """Exercise id -> the number of this person's sessions in which a block of it was done
+        (how well they know it). One aggregate query."""
+        query = (
+            sa.select(steps.c.exercise, sa.func.count(sa.distinct(steps.c.session_id)))
+            .where(
+                steps.c.status == StepStatus.DONE.value,
+                steps.c.session_id.in_(self._my_sessions()),
+            )
+            .group_by(steps.c.exercise)
+        )
+        with self._read() as connection:
+            return {str(e): int(n) for e, n in connection.execute(query)}
+
     def restore_exercise(self, exercise: str, at: datetime) -> None:
         """The person puts an exercise back into plans: its earlier trouble no longer counts."""
         self._insert(exercise_restores, {"exercise": exercise, "at": to_utc(at)})

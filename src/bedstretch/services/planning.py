@@ -45,13 +45,16 @@ class PlanOptions:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """What plans learn from the journal: exercises left out, and dose levels."""
+    """What plans learn from the journal: exercises left out, dose levels, and the exercises
+    the person knows (done in ``KNOWN_AFTER`` sessions: their instructions shrink to one line)."""
 
     troubled: frozenset[str]
     adaptation: Adaptation | None = None
+    known: frozenset[str] = frozenset()
 
 
 NO_HISTORY = History(frozenset())
+KNOWN_AFTER = 3  # sessions in which an exercise was done before its instructions are brief
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +115,13 @@ def history(catalog: Catalog, journal: Journal, now: datetime, *, doses: bool = 
 
     assert now.tzinfo is not None, "now must be aware (in the person's time zone)"
     troubled = frozenset(troubled_exercises(journal.exercise_trouble()))
+    done = journal.done_sessions()
+    known = frozenset(e for e, sessions in done.items() if sessions >= KNOWN_AFTER)
     if not doses:
-        return History(troubled)
+        return History(troubled, known=known)
     summaries = journal.session_summaries(exercises=True)
     top = {e.id: len(ladder(e.default)) - 1 for e in catalog.exercises.values()}
-    return History(troubled, adapt(summaries, top, now.tzinfo))
+    return History(troubled, adapt(summaries, top, now.tzinfo), known)
 
 
 def make_plan(catalog: Catalog, options: PlanOptions, lessons: History = NO_HISTORY) -> Planned:
@@ -125,7 +130,7 @@ def make_plan(catalog: Catalog, options: PlanOptions, lessons: History = NO_HIST
     from bedstretch.core.planner import plan
 
     found, echo = constraints(catalog, options)
-    found = replace(found, troubled=lessons.troubled)
+    found = replace(found, troubled=lessons.troubled, known=lessons.known)
     result = plan(catalog.exercises.values(), catalog.moves, found, adaptation=lessons.adaptation)
     return Planned(result, compile_timeline(result.routine, catalog.moves), echo)
 
@@ -167,15 +172,23 @@ def session_routine(
     *,
     routine: Routine | None = None,
     options: PlanOptions | None = None,
+    full: bool = False,
 ) -> SessionRoutine:
     """What a session plays: a plan for ``options`` that learns from the journal, else
-    ``routine`` (default ``in-bed``) without the exercises left out after trouble. The web's
-    routine timelines are these too, so a phone that starts offline plays what the server keeps."""
+    ``routine`` (default ``in-bed``) without the exercises left out after trouble; the
+    exercises the person knows say their one-line brief instead of every step (``full``: every
+    step, always). The web's routine timelines are these too, so a phone that starts offline
+    plays what the server keeps."""
     planning = options is not None and options.given
     lessons = history(catalog, journal, now, doses=planning)
+    if full:
+        lessons = replace(lessons, known=frozenset())
     if options is not None and planning:
         planned = make_plan(catalog, options, lessons)
         return SessionRoutine(planned.plan.routine, planned.timeline)
     chosen = routine or catalog.routines["in-bed"]
     kept, gone = without_troubled(chosen, lessons.troubled)
+    kept = replace(
+        kept, steps=tuple(replace(s, brief=s.exercise.id in lessons.known) for s in kept.steps)
+    )
     return SessionRoutine(kept, compile_timeline(kept, catalog.moves), gone)
