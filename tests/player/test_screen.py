@@ -58,4 +58,4 @@ def test_plain_lines_name_time_kind_side_and_text() -> None:
     p, out = pb.tick(p, T0 + block.at)
     fired = next(o for o in out if isinstance(o, pb.Fired) and o.cue.kind is CueKind.HOLD)
     at = f"{block.at // 60}:{block.at % 60:02d}"
-    assert plain_line(fired) == f"{at}  hold         right  Hold for 20 seconds. Breathe slowly."
+    assert plain_line(fired) == f"{at}  hold         right  Hold for 20 seconds."

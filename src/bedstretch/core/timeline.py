@@ -498,7 +498,7 @@ def _compile_block(
             text = f"Stay here for {say_seconds(body)}."
         cue(t, CueKind.FLOW, text, None, body)
     else:
-        cue(t, CueKind.HOLD, f"Hold for {say_seconds(body)}. Breathe slowly.", None, body)
+        cue(t, CueKind.HOLD, f"Hold for {say_seconds(body)}.", None, body)  # a breath follows
         if body >= pacing.form_after and step.variant.form:
             cue(t + body // 2, CueKind.FORM, step.variant.form[block % len(step.variant.form)])
             optional.add(out[-1])  # a reminder: said when there is room for it
